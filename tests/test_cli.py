@@ -1,0 +1,32 @@
+"The README's main job, run as a user runs it: the `rudra-ml` command in a fresh process."
+import json, subprocess
+
+def test_main_job_writes_report(tmp_path, bin_dir, env, root):
+    out = tmp_path/'main'
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--n', '40', '--steps', '8',
+                        '--shocks', '0.05,0.5'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert 'report:' in r.stdout
+    s = json.loads((out/'summary.json').read_text())
+    assert s['n'] == 40 and set(s['runs']) == {'0.05', '0.5'}
+    assert s['runs']['0.5']['defaults'] >= s['runs']['0.05']['defaults']
+    assert (out/'simulation.png').stat().st_size > 10_000
+    assert '| common loan shock |' in (out/'report.md').read_text()
+
+def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):
+    out = tmp_path/'eba'
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--network', 'eba', '--steps', '5',
+                        '--shocks', '0.2'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out/'summary.json').read_text())['n'] == 48
+
+def test_bad_argument_is_refused_with_its_name(tmp_path, bin_dir, env, root):
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(tmp_path), '--shocks', '0.1,7'],
+                       capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert r.returncode != 0 and 'shocks must be comma-separated numbers in [0, 1]' in r.stderr
+    assert not (tmp_path/'summary.json').exists()
+
+def test_bad_environment_variable_fails_at_start(bin_dir, env, root):
+    env = dict(env, RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD='1.5')
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--help'], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert r.returncode != 0 and 'RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD' in r.stderr

@@ -1,0 +1,15 @@
+"The papermill job notebooks, run end to end with small parameters into a temporary folder."
+import json
+import papermill as pm
+
+def test_benchmark_job_engine_section(tmp_path, root):
+    out = tmp_path/'bench'
+    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
+                        kernel_name='python3', progress_bar=False,
+                        parameters=dict(repeats=1, steps=5, n_small=30, n_large=60, out_dir=str(out), sections='engine'))
+    r = json.loads((out/'results.json').read_text())
+    e = r['engine']
+    for k in ('sim_steps100_n100_s', 'sim_steps100_n1000_s', 'eisenberg_noe_n1000_ms'):
+        assert e[k] > 0
+    assert r['machine']['cpus'] >= 1
+    assert (out/'engine.png').exists()
