@@ -93,6 +93,7 @@ class Trainer:
                  seed:int=0,                     # torch seed set at the start of `fit` (dropout masks, shuffling)
                  unpack:Callable|None=None,      # unpack(batch, device) -> (inputs tuple, target); default `(x, y)` batches
                  logger:logging.Logger|None=None,# where to log; default `training_logger()`
+                 num_threads:int|None=1,         # torch CPU threads while fitting (None: leave torch's setting)
                 ):
         if not (lr > 0 and math.isfinite(lr)): raise ValueError(f"lr must be positive, got {lr}")
         if not weight_decay >= 0: raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
@@ -106,7 +107,7 @@ class Trainer:
         self.lr, self.weight_decay, self.patience = float(lr), float(weight_decay), patience
         self.max_grad_norm, self.seed = max_grad_norm, seed
         self.logger = logger or training_logger()
-        self.best_state = None
+        self.best_state, self.num_threads = None, num_threads
 
     def __repr__(self):
         return (f"Trainer({type(self.model).__name__}, lr={self.lr:g}, weight_decay={self.weight_decay:g}, "
@@ -159,6 +160,14 @@ def fit(self:Trainer,
         progress:bool=True,           # show a progress bar over the epochs
        )->dict:
     "Train with early stopping on the validation score; restore and return the best epoch's result."
+    prev = torch.get_num_threads()
+    if self.num_threads: torch.set_num_threads(self.num_threads)
+    try: return self._fit(train_loader, val_loader, epochs, trial, progress)
+    finally: torch.set_num_threads(prev)
+
+@patch
+def _fit(self:Trainer, train_loader, val_loader, epochs, trial, progress)->dict:
+    "The loop of `fit`, run under its thread setting."
     if not (isinstance(epochs, int) and epochs >= 1): raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     torch.manual_seed(self.seed)
     opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
