@@ -4,19 +4,23 @@ import json, subprocess
 def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     out = tmp_path/'main'
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--n', '40', '--steps', '8',
-                        '--shocks', '0.05,0.5'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+                        '--shocks', '0.05,0.5', '--train_simulations', '6', '--epochs', '2'],
+                       capture_output=True, text=True, env=dict(env, RUDRA_ML_LOG_PATH=str(tmp_path/'train.log')), cwd=root, timeout=600)
     assert r.returncode == 0, r.stderr
     assert 'report:' in r.stdout
     s = json.loads((out/'summary.json').read_text())
     assert s['n'] == 40 and set(s['runs']) == {'0.05', '0.5'}
     assert s['runs']['0.5']['defaults'] >= s['runs']['0.05']['defaults']
     assert (out/'simulation.png').stat().st_size > 10_000
-    assert '| common loan shock |' in (out/'report.md').read_text()
+    report = (out/'report.md').read_text()
+    assert '| common loan shock |' in report and 'with the ML predictor on' in report
+    assert (out/'models'/'default_predictor'/'best_model.pt').exists() and 0 <= s['training']['best_val_auc'] <= 1
+    assert set(s['runs_ml']) == {'0.05', '0.5'}
 
 def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):
     out = tmp_path/'eba'
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--network', 'eba', '--steps', '5',
-                        '--shocks', '0.2'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+                        '--shocks', '0.2', '--train', 'False'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
     assert r.returncode == 0, r.stderr
     assert json.loads((out/'summary.json').read_text())['n'] == 48
 

@@ -6,10 +6,16 @@ def test_benchmark_job_engine_section(tmp_path, root):
     out = tmp_path/'bench'
     pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
                         kernel_name='python3', progress_bar=False,
-                        parameters=dict(repeats=1, steps=5, n_small=30, n_large=60, out_dir=str(out), sections='engine'))
+                        parameters=dict(repeats=1, steps=5, n_small=30, n_large=60, out_dir=str(out), sections='engine,default_predictor',
+                                    dp_train_sims=8, dp_test_sims=6, dp_epochs=2))
     r = json.loads((out/'results.json').read_text())
     e = r['engine']
     for k in ('sim_steps100_n100_s', 'sim_steps100_n1000_s', 'eisenberg_noe_n1000_ms'):
         assert e[k] > 0
     assert r['machine']['cpus'] >= 1
     assert (out/'engine.png').exists()
+    d = r['default_predictor']
+    for k in ('auc', 'f1', 'brier', 'ece', 'ood_auc', 'single_ms_p50', 'single_noconf_ms_p50', 'batch32_ms_p50',
+              'features_n1000_ms', 'sim_overhead_ratio', 'train_s', 'datagen_s'):
+        assert k in d, k
+    assert set(d['baselines']) == {'bayesian', 'logistic', 'gbm'} and 0 <= d['baselines']['gbm']['auc'] <= 1

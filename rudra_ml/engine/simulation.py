@@ -56,7 +56,7 @@ class BayesParams:
     asset_vol:float = 0.03        # Merton asset volatility over the PD horizon: prior PD = Phi(-c / asset_vol)
     mixing:float = 0.2            # per-step probability that the regime is redrawn from the structural prior
     distress_drift:float = 0.01   # mean fall of the capital ratio per step on a path to default
-    signal_vol:float = 0.006      # standard deviation of a step's capital-ratio change
+    signal_vol:float = 0.02       # standard deviation of a step's capital-ratio change
     def __post_init__(self):
         _check_params(self, unit=('mixing',))
         for k in ('asset_vol', 'signal_vol'):

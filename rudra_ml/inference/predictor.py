@@ -139,6 +139,7 @@ class DefaultPredictor:
         for k in ('normalization', 'temperature', 'threshold'):
             if k not in meta: raise CheckpointError(f"checkpoint {self.model_path} has no {k!r} metadata")
         norm = meta['normalization']
+        _blas()                              # inspect the BLAS libraries now, not in the first prediction
         self.net = FoldedMLP(model, norm['mean'], norm['std'], float(meta['temperature']), self.n_samples, self.seed)
         self.meta, self.decision_threshold = meta, float(meta['threshold'])
         self.model_version = meta.get('version') or 'sha-' + hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:12]
