@@ -140,6 +140,7 @@ class SimulationResult:
     seed:int = 0
     params:dict = field(default_factory=dict)
     states:list = field(default_factory=list) # phase-2 `SystemState` of steps 1..T when run with `record_states=True`
+    systemic_risk:np.ndarray = None # [steps + 1, k] the risk monitor's output per step (row 0 NaN); None without a monitor
 
     @property
     def steps(self)->int: return len(self.price) - 1
@@ -202,6 +203,7 @@ class SimulationEngine:
                  bayes:BayesParams=None,          # Bayesian default-probability filter
                  ml_predictor:PDPredictor=None,   # a predictor to use instead of the shipped one
                  confidence_threshold:float=None, # None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD
+                 risk_monitor=None,               # opt-in: `systemic_risk(state) -> probabilities`, recorded each step
                 ):
         self.bs = to_arrays(network)
         if self.bs.n == 0: raise ValueError("network must have at least one institution, got an empty graph")
@@ -217,6 +219,9 @@ class SimulationEngine:
                                      if confidence_threshold is None else float(confidence_threshold))
         check_range('confidence_threshold', self.confidence_threshold, 0, 1)
         self.enable_ml = bool(enable_ml)
+        if risk_monitor is not None and not callable(getattr(risk_monitor, 'systemic_risk', None)):
+            raise TypeError(f"risk_monitor must have a systemic_risk(state) method, got {type(risk_monitor).__name__}")
+        self.risk_monitor = risk_monitor
         self.ml_predictor = None
         if self.enable_ml:
             self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor()
@@ -366,7 +371,7 @@ def run_simulation(self:SimulationEngine,
     stress = np.where(defaulted, 1.0, 0.0)
     distress = stress.copy()
     topo_version, edges = 0, _edges(st.L)
-    logret, states = [], []
+    logret, states, risk = [], [], []
     def record(t, eq, ta, pay, pd_b, pd_u, stress, act, used):
         lb = np.clip(np.divide(st.cash, ta, out=np.zeros(n), where=ta > 0), 0, 1)
         H['capital_ratio'][t] = np.clip(np.divide(eq, ta, out=np.zeros(n), where=ta > 0), 0, 1)
@@ -399,7 +404,7 @@ def run_simulation(self:SimulationEngine,
         cr_now = np.clip(np.divide(eq_now, ta_now, out=np.zeros(n), where=ta_now > 0), 0, 1)
         pd_b = bayes_update(pd_, cr_now, cr_now - H['capital_ratio'][t - 1], defaulted, self.bayes)
         pd_use, used = pd_b, np.zeros(n, bool)
-        if (self.enable_ml and self.ml_predictor is not None) or record_states:
+        if (self.enable_ml and self.ml_predictor is not None) or record_states or self.risk_monitor is not None:
             if _edges(st.L) != edges: edges, topo_version = _edges(st.L), topo_version + 1
             state = SystemState(self.ids, st.L, cr_now, np.clip(np.divide(st.cash, ta_now, out=np.zeros(n), where=ta_now > 0), 0, 1),
                                 _cols(st.L), pd_b, stress, bs.risk_appetite, defaulted.copy(), ta_now, st.price,
@@ -407,6 +412,8 @@ def run_simulation(self:SimulationEngine,
             if record_states: states.append(replace(state, liabilities=sparse.csr_matrix(st.L, copy=True)))
         if self.enable_ml and self.ml_predictor is not None:
             pd_use, used = self._update_ml_predictions(state, defaulted)
+        if self.risk_monitor is not None:
+            risk.append(np.asarray(self.risk_monitor.systemic_risk(state), float))
         # 3. decisions
         A = st.L.T
         sec_share = np.divide(st.units*st.price, ta_now, out=np.zeros(n), where=ta_now > 0)
@@ -433,6 +440,7 @@ def run_simulation(self:SimulationEngine,
     return SimulationResult(ids=list(bs.ids), names=list(bs.names), **H, risk_appetite=np.tile(bs.risk_appetite, (T + 1, 1)),
                             defaulted=defaulted_h, action=action_h, price=price_h, units_sold=sold_h, ml_used=ml_h,
                             initially_shocked=shock_v > 0, seed=seed, states=states,
+                            systemic_risk=np.vstack([np.full((1, risk[0].size), np.nan), np.vstack(risk)]) if risk else None,
                             params={'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
                                     'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market),
                                     'bayes': asdict(self.bayes)})
