@@ -15,7 +15,10 @@ from .config import ml_config, PROJECT_ROOT
 from .engine.network import generate_network, eba_network, TOPOLOGIES
 from .engine.simulation import SimulationEngine
 from .training.pipelines import train_default_predictor
+from .training.cascade_trainer import train_cascade_classifier
+from .training.forecaster_trainer import train_state_forecaster
 from .inference.predictor import DefaultPredictor
+from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifier
 
 # %% auto #0
 __all__ = ['build_network', 'parse_shocks', 'run_main_job', 'main']
@@ -42,16 +45,18 @@ def parse_shocks(s:str)->list:
     return out
 
 # %% ../nbs/99_cli.ipynb #c140dcbd
-def _plot(runs:dict, path:Path):
-    "Defaults, securities price and system equity over time, one line per shock size."
+def _plot(runs:dict, path:Path, risk:bool=False):
+    "Defaults, securities price and system equity over time (and the cascade classifier's P(systemic)), one line per shock size."
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, ax = plt.subplots(1, 4 if risk else 3, figsize=(17 if risk else 13, 3.6))
     for s, r in runs.items():
         ax[0].plot(r.defaulted.mean(1), label=f'shock {s:.0%}')
         ax[1].plot(r.price)
         ax[2].plot(r.equity.clip(min=0).sum(1)/r.equity[0].clip(min=0).sum())
-    for a, t in zip(ax, ('share of institutions defaulted', 'securities price', 'system equity / initial')):
+        if risk: ax[3].plot(r.systemic_risk[:, 2])
+    titles = ('share of institutions defaulted', 'securities price', 'system equity / initial', 'P(systemic cascade), GNN')
+    for a, t in zip(ax, titles):
         a.set_title(t); a.set_xlabel('step'); a.grid(alpha=.3)
     ax[0].legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
@@ -73,27 +78,48 @@ def run_main_job(
     shock_list = parse_shocks(shocks)
     g = build_network(network, n, seed)
     t0 = time.perf_counter()
-    training, predictor = None, None
+    training, predictor, monitor = None, None, None
     if train:
         res = train_default_predictor(num_simulations=train_simulations, epochs=epochs, seed=seed, save_dir=out/'models'/'default_predictor',
                                       progress=progress)
         training = {k: round(float(res[k]), 4) for k in ('best_val_auc', 'best_val_f1', 'val_ece', 'temperature', 'train_s', 'datagen_s')}
         training.update(rows=res['rows'], checkpoint=str(res['checkpoint']))
         predictor = DefaultPredictor(model_path=res['checkpoint'], strict=True)
+        cc = train_cascade_classifier(num_networks=max(24, 3*train_simulations), epochs=epochs, scenarios_per_network=6, seed=seed,
+                                      save_dir=out/'models'/'cascade_classifier', progress=progress, n_jobs=2)
+        training['cascade_classifier'] = {k: _num(cc[k]) for k in ('test_macro_f1', 'test_macro_auc', 'test_ece')}
+        training['cascade_classifier'].update(total_s=round(cc['total_s'], 2), checkpoint=str(cc['checkpoint']))
+        monitor = CascadeRiskMonitor(g, model=load_cascade_classifier(cc['checkpoint'])[0])
+        sf = train_state_forecaster(num_simulations=max(20, train_simulations), epochs=max(1, epochs//6), seed=seed, n_jobs=2,
+                                    save_dir=out/'models'/'state_forecaster', progress=progress, samples_per_epoch=4096)
+        training['state_forecaster'] = {k: _num(sf['metrics'].get(k)) for k in ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall')}
+        training['state_forecaster'].update(train_s=round(sf['train_s'], 2), checkpoint=str(sf['checkpoint']))
     eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion)
     runs = {s: eng.run_simulation(shock=s) for s in shock_list}
     summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
                'contagion': eng.contagion, 'training': training, 'runs': {f'{s:g}': r.summary() for s, r in runs.items()}}
     _plot(runs, out/'simulation.png')
     if predictor is not None:
-        eng_ml = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor)
+        eng_ml = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor,
+                                  risk_monitor=monitor)
         runs_ml = {s: eng_ml.run_simulation(shock=s) for s in shock_list}
-        summary['runs_ml'] = {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean())} for s, r in runs_ml.items()}
-        _plot(runs_ml, out/'simulation_ml.png')
+        summary['runs_ml'] = {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean()),
+                                          'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
+                                          'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())}
+                              for s, r in runs_ml.items()}
+        _plot(runs_ml, out/'simulation_ml.png', risk=True)
     summary['elapsed_s'] = round(time.perf_counter() - t0, 3)
     (out/'summary.json').write_text(json.dumps(summary, indent=2))
     (out/'report.md').write_text(_report(summary, shock_list, network))
     return summary
+
+def _num(v, nd:int=4):
+    "A metric rounded for the report, or None when it is missing or NaN (e.g. no warning was ever raised)."
+    return None if v is None or v != v else round(float(v), nd)
+
+def _f(v, spec:str='.3f')->str:
+    "Format a metric, 'n/a' when None."
+    return 'n/a' if v is None else format(v, spec)
 
 def _report(s:dict, shock_list:list, network:str)->str:
     "The markdown report of the main job."
@@ -109,11 +135,20 @@ def _report(s:dict, shock_list:list, network:str)->str:
                f"{t['rows']} institution-steps from simulations; validation AUC {t['best_val_auc']:.3f}, F1 {t['best_val_f1']:.3f}, "
                f"ECE {t['val_ece']:.3f} after temperature scaling (T = {t['temperature']:.2f}); data {t['datagen_s']:.1f} s, training {t['train_s']:.1f} s. "
                f"Checkpoint: `{t['checkpoint']}`.\n"]
+        c, f = t['cascade_classifier'], t['state_forecaster']
+        md += ["## Cascade classifier and state forecaster, trained for this run\n",
+               f"Cascade GNN on held-out networks: macro-F1 {_f(c['test_macro_f1'])}, macro AUC {_f(c['test_macro_auc'])}, ECE {_f(c['test_ece'])} "
+               f"({c['total_s']:.1f} s with its simulations). State forecaster on held-out simulations: RMSE {_f(f['test_rmse'], '.4f')} "
+               f"(persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on validation runs: precision {_f(f['val_ews_precision'], '.2f')}, "
+               f"recall {_f(f['val_ews_recall'], '.2f')} ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
     md += ["## Stress scenario, Bayesian default probabilities (ML off)\n", table(s['runs']), "![simulation](simulation.png)\n"]
     if 'runs_ml' in s:
         used = ', '.join(f"{float(k):.0%}: {v['ml_used_share']:.0%}" for k, v in s['runs_ml'].items())
+        risk = ', '.join(f"{float(k):.0%}: P = {v['p_systemic_at_shock']:.2f} ({v['contagion_defaults']} defaults after the shock step)"
+                         for k, v in s['runs_ml'].items())
         md += ["## The same scenario with the ML predictor on\n", table(s['runs_ml']),
                f"Share of institution-steps where the model was confident enough to replace the Bayesian estimate, by shock: {used}.\n",
+               f"The cascade classifier's probability of a systemic cascade at the shock step, by shock: {risk}.\n",
                "![simulation with ML](simulation_ml.png)\n"]
     md.append(f"Ran in {s['elapsed_s']} s.\n")
     return '\n'.join(md)

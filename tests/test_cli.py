@@ -16,6 +16,9 @@ def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     assert '| common loan shock |' in report and 'with the ML predictor on' in report
     assert (out/'models'/'default_predictor'/'best_model.pt').exists() and 0 <= s['training']['best_val_auc'] <= 1
     assert set(s['runs_ml']) == {'0.05', '0.5'}
+    for m in ('cascade_classifier', 'state_forecaster'):
+        assert (out/'models'/m/'best_model.pt').exists() and m in s['training'], m
+    assert 0 <= s['runs_ml']['0.5']['p_systemic_at_shock'] <= 1
 
 def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):
     out = tmp_path/'eba'

@@ -6,7 +6,7 @@ def test_benchmark_job_engine_section(tmp_path, root):
     out = tmp_path/'bench'
     pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
                         kernel_name='python3', progress_bar=False,
-                        parameters=dict(repeats=1, steps=5, n_small=30, n_large=60, out_dir=str(out), sections='engine,default_predictor,state_forecaster', quick=True,
+                        parameters=dict(repeats=1, steps=5, n_small=30, n_large=60, out_dir=str(out), sections='engine,default_predictor,cascade_classifier,state_forecaster', quick=True,
                                     dp_train_sims=8, dp_test_sims=6, dp_epochs=2))
     r = json.loads((out/'results.json').read_text())
     e = r['engine']
@@ -23,3 +23,7 @@ def test_benchmark_job_engine_section(tmp_path, root):
     for k in ('rmse', 'mae', 'rmse_per_feature', 'rmse_per_step', 'ews_precision', 'ews_recall', 'ews_median_lead_steps', 'train_s'):
         assert k in f, k
     assert set(f['baselines']) == {'persistence', 'linear_ar'} and len(f['rmse_per_step']) == 10
+    c = r['cascade_classifier']
+    for k in ('macro_f1', 'macro_auc', 'confusion_matrix', 'batch64_ms', 'train_s'):
+        assert k in c, k
+    assert set(c['baselines']) == {'majority', 'pooled_logistic', 'pooled_gbm'}

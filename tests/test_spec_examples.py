@@ -111,3 +111,64 @@ def test_troubleshooting_model_path(root, tmp_path):
         print(model_path.exists())
         ''', root, tmp_path)
     assert out.strip().splitlines()[-1] == 'True'
+
+def test_phase2_usage(root, tmp_path):
+    run_snippet('''
+        from rudra_ml.engine.network import generate_network
+        network = generate_network('core_periphery', n=30, seed=0)
+        features_dict = {node: [0.1]*10 for node in network.nodes}
+
+        from rudra_ml.models.cascade_classifier import CascadeClassifierGNN, GraphDataConverter
+        import torch
+
+        # Create model
+        model = CascadeClassifierGNN(
+            node_feature_dim=10,
+            hidden_channels=64,
+            num_classes=3,
+        )
+
+        # Convert NetworkX graph to PyG Data
+        converter = GraphDataConverter()
+        data = converter.networkx_to_pyg(
+            graph=network,
+            node_features=features_dict,
+            label=1,  # Local cascade
+        )
+
+        # Predict
+        predictions, probabilities = model.predict(
+            x=data.x,
+            edge_index=data.edge_index,
+        )
+        assert probabilities.shape[-1] == 3 and abs(float(probabilities.sum()) - 1) < 1e-5
+        ''', root, tmp_path)
+
+def test_phase3_early_warning(root, tmp_path):
+    run_snippet('''
+        from rudra_ml.models.state_forecaster import StateForecastLSTM, EarlyWarningSystem
+        import torch
+
+        # Create model
+        lstm_model = StateForecastLSTM(
+            input_dim=7,
+            hidden_dim=128,
+            forecast_horizon=10,
+        )
+
+        # Create early warning system
+        ews = EarlyWarningSystem(
+            model=lstm_model,
+            device=torch.device('cpu'),
+            warning_threshold=0.7,
+        )
+
+        # Detect risk
+        historical_sequence = torch.randn(1, 20, 7)  # [batch, seq_len, features]
+        result = ews.detect_risk(historical_sequence)
+
+        if result['warnings'][0]:
+            print("WARNING: Institution at risk of default")
+            print(f"Risk score: {result['risk_scores'][0]:.2f}")
+        assert 0 <= float(result['risk_scores'][0]) <= 1
+        ''', root, tmp_path)
