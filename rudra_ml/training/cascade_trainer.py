@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Sequence
 
@@ -50,8 +50,8 @@ def _range(name, r, lo=0.0, hi=1.0):
 @dataclass(frozen=True)
 class CascadeLabelParams:
     "How an outcome becomes a class (see the table above)."
-    horizon:int = 10                # steps simulated from the shock on
-    systemic_fraction:float = 0.10  # contagion defaults / institutions at or above which a cascade is systemic
+    horizon:int = field(default_factory=lambda: ml_config.CASCADE_HORIZON)   # steps simulated from the shock on (RUDRA_ML_CASCADE_HORIZON)
+    systemic_fraction:float = field(default_factory=lambda: ml_config.CASCADE_SYSTEMIC_FRACTION) # contagion defaults / institutions at or above which a cascade is systemic (RUDRA_ML_CASCADE_SYSTEMIC_FRACTION)
     def __post_init__(self):
         if isinstance(self.horizon, bool) or not isinstance(self.horizon, (int, np.integer)) or self.horizon < 1:
             raise ValueError(f"horizon must be a positive integer, got {self.horizon!r}")
