@@ -7,11 +7,10 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 
-import numpy as np
 import matplotlib
 from fastcore.script import call_parse, Param, bool_arg
 
-from .config import ml_config, PROJECT_ROOT
+from .config import PROJECT_ROOT
 from .engine.network import generate_network, eba_network, TOPOLOGIES
 from .engine.simulation import SimulationEngine
 from .training.pipelines import train_default_predictor
@@ -127,7 +126,7 @@ def _report(s:dict, shock_list:list, network:str)->str:
         rows = '\n'.join(f"| {x:.0%} | {v['defaults']} ({v['default_fraction']:.0%}) | {v['equity_loss_fraction']:.1%} | {v['final_price']:.3f} | "
                          + ', '.join(f"{k.lower()} {c}" for k, c in v['actions'].items()) + ' |' for x, v in zip(shock_list, runs.values()))
         return f"| common loan shock | defaults | system equity lost | securities price | actions taken |\n|---|---|---|---|---|\n{rows}\n"
-    md = [f"# rudra_ml stress report\n", f"Network: {network}, {s['n']} institutions, {s['edges']} interbank exposures; "
+    md = ["# rudra_ml stress report\n", f"Network: {network}, {s['n']} institutions, {s['edges']} interbank exposures; "
           f"{s['steps']} steps, {s['contagion']} clearing, seed {s['seed']}.\n"]
     if s['training']:
         t = s['training']
@@ -165,7 +164,7 @@ def main(
     shocks:Param("comma-separated common loan-loss shocks", str)='0.02,0.05,0.1,0.2',
     seed:Param("random seed", int)=0,
     contagion:Param("eisenberg_noe or debtrank (default: RUDRA_ML_CONTAGION)", str)=None,
-    train:Param("train the default predictor first and compare ML off / on", bool_arg)=True,
+    train:Param("train the three models first and compare ML off / on", bool_arg)=True,
     train_simulations:Param("simulations to train on", int)=40,
     epochs:Param("maximum training epochs", int)=20,
 ):

@@ -4,7 +4,6 @@
 
 # %% ../nbs/00_config.ipynb #090267c7
 from __future__ import annotations
-import os
 from pathlib import Path
 from typing import Literal
 

@@ -5,7 +5,7 @@
 # %% ../../nbs/engine/00_game_theory.ipynb #135adeeb
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from enum import IntEnum
 from uuid import UUID
 

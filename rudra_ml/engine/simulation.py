@@ -4,7 +4,7 @@
 
 # %% ../../nbs/engine/03_simulation.ipynb #a73fb50c
 from __future__ import annotations
-import math, time, warnings
+import math, warnings
 from dataclasses import dataclass, field, asdict, replace
 from typing import Protocol, runtime_checkable
 from uuid import UUID
@@ -20,7 +20,7 @@ from fastcore.basics import patch
 from ..config import ml_config
 from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS, check_range,
                                          action_payoffs, choose_actions, counterparty_pd)
-from .network import to_arrays, BalanceSheets, generate_network
+from .network import to_arrays, BalanceSheets
 from .contagion import eisenberg_noe, linear_debtrank, fire_sale_price
 
 # %% auto #0
