@@ -23,7 +23,7 @@ from ..data.timeseries_loader import (STATE_FEATURES, N_STATE_FEATURES, WINDOW_S
 # %% auto #0
 __all__ = ['CAPITAL_FLOOR', 'MODEL_NAME', 'StateForecastLSTM', 'default_proximity', 'raw_risk_score', 'fit_calibration',
            'apply_calibration', 'reliability_table', 'EarlyWarningSystem', 'default_checkpoint_path', 'event_windows',
-           'event_metrics', 'operating_threshold']
+           'event_metrics', 'threshold_grid', 'operating_threshold', 'event_curve', 'best_lead', 'shock_lead_bound']
 
 # %% ../../nbs/models/02_state_forecaster.ipynb #86da6a47
 def _check_int(name, v, lo=1):
@@ -333,21 +333,40 @@ def event_metrics(
             'lead_steps': lead.tolist()}
 
 # %% ../../nbs/models/02_state_forecaster.ipynb #77c49ef1
+def threshold_grid(
+    scores:np.ndarray, # [M] scores of the windows
+    n:int=300,         # number of quantiles
+)->np.ndarray:
+    "Candidate thresholds: score quantiles whose upper-tail share runs log-evenly from 1/2 to 1/10,000 (dense where warnings are rare)."
+    return np.unique(np.quantile(np.asarray(scores, np.float64), 1 - np.geomspace(0.5, 1e-4, n)))
+
 def operating_threshold(
     ew:WindowSet,              # windows from `event_windows` (validation runs)
     scores:np.ndarray,         # [M] the rule's score of each window (higher = riskier)
     min_precision:float=0.6,   # the event-level precision the threshold must reach
-    candidates:Sequence[float]|None=None, # thresholds to try (None: 200 upper quantiles of the scores)
+    min_recall:float|None=0.8, # ... and the recall (None: maximise recall at `min_precision` instead)
+    candidates:Sequence[float]|None=None, # thresholds to try (None: `threshold_grid(scores)`)
 )->tuple[float, dict]:
-    "The threshold with the best event-level recall at precision >= `min_precision` (else the best F1), and its metrics."
+    "The threshold of the policy above on the event windows `ew`, and its metrics (with the policy that chose it)."
+    for name, v in (('min_precision', min_precision), ('min_recall', min_recall)):
+        if v is not None and (isinstance(v, bool) or not (isinstance(v, Real) and 0 <= v <= 1)):
+            raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
     s = np.asarray(scores, np.float64)
-    if candidates is None: candidates = np.unique(np.quantile(s, np.linspace(0.5, 0.9999, 200)))
+    if s.shape != (len(ew),) or not np.isfinite(s).all():
+        raise ValueError(f"scores must be {len(ew)} finite numbers (one per window), got shape {s.shape}")
+    if candidates is None: candidates = threshold_grid(s)
     def f1(m): return 0.0 if not m['precision'] + m['recall'] > 0 else 2*m['precision']*m['recall']/(m['precision'] + m['recall'])
+    def lead(m, k): return np.nan_to_num(m[k])
     ms = [(float(c), event_metrics(ew, s >= c)) for c in candidates]
     ok = [(c, m) for c, m in ms if m['precision'] >= min_precision]
+    both = [(c, m) for c, m in ok if min_recall is not None and m['recall'] >= min_recall]
+    if both:
+        c, m = max(both, key=lambda cm: (lead(cm[1], 'median_lead_steps'), lead(cm[1], 'mean_lead_steps'), cm[1]['recall']))
+        return c, {**m, 'policy': f'longest median lead at precision >= {min_precision} and recall >= {min_recall}'}
     if ok:
-        c, m = max(ok, key=lambda cm: (cm[1]['recall'], np.nan_to_num(cm[1]['mean_lead_steps'])))
-        return c, {**m, 'policy': f'max recall at precision >= {min_precision}'}
+        c, m = max(ok, key=lambda cm: (cm[1]['recall'], lead(cm[1], 'mean_lead_steps')))
+        why = '' if min_recall is None else f' (no threshold reached recall {min_recall} at that precision)'
+        return c, {**m, 'policy': f'max recall at precision >= {min_precision}{why}'}
     c, m = max(ms, key=lambda cm: f1(cm[1]))
     if f1(m) == 0: return float('nan'), {**m, 'policy': 'none: no threshold gives a hit on these runs'}
     return c, {**m, 'policy': f'best F1 (no threshold reached precision {min_precision})'}
@@ -356,11 +375,51 @@ def operating_threshold(
 def tune_threshold(self:EarlyWarningSystem,
                    histories:Sequence[History], # validation runs
                    min_precision:float=0.6,     # the event-level precision to reach
+                   min_recall:float|None=0.8,   # the event-level recall to reach (see `operating_threshold`)
                   )->dict:
     "Set `warning_threshold` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
     ew = event_windows(histories, self.model.window_size, self.model.forecast_horizon)
     _, raw = self.scores(ew)
-    thr, m = operating_threshold(ew, apply_calibration(raw, self.calibration), min_precision)
+    thr, m = operating_threshold(ew, apply_calibration(raw, self.calibration), min_precision, min_recall)
     if np.isnan(thr): thr = self.warning_threshold      # nothing to learn from these runs: keep the threshold
     self.warning_threshold = thr
     return {'threshold': thr, **{k: v for k, v in m.items() if k != 'lead_steps'}}
+
+# %% ../../nbs/models/02_state_forecaster.ipynb #8b2f6d3e
+def event_curve(
+    ew:WindowSet,        # windows from `event_windows`
+    scores:np.ndarray,   # [M] a rule's score of each window (higher = riskier)
+    candidates:Sequence[float]|None=None, # thresholds (None: `threshold_grid(scores)`)
+)->pd.DataFrame:
+    "Event-level precision, recall, median and mean lead of the rule `scores >= threshold`, per threshold."
+    s = np.asarray(scores, np.float64)
+    if s.shape != (len(ew),) or not np.isfinite(s).all():
+        raise ValueError(f"scores must be {len(ew)} finite numbers (one per window), got shape {s.shape}")
+    if candidates is None: candidates = threshold_grid(s)
+    rows = []
+    for c in candidates:
+        m = event_metrics(ew, s >= c)
+        rows.append({'threshold': float(c), **{k: m[k] for k in ('precision', 'recall', 'median_lead_steps', 'mean_lead_steps',
+                                                                 'hits', 'false_alarms')}})
+    return pd.DataFrame(rows)
+
+def best_lead(
+    curve:pd.DataFrame,       # from `event_curve`
+    min_precision:float=0.6,  # precision floor
+    min_recall:float=0.8,     # recall floor
+)->float:
+    "The longest median lead of the curve's thresholds that reach both floors (NaN if none does)."
+    ok = curve[(curve.precision >= min_precision) & (curve.recall >= min_recall)]
+    return float(ok.median_lead_steps.max()) if len(ok) else float('nan')
+
+def shock_lead_bound(
+    ew:WindowSet, # windows from `event_windows`
+)->np.ndarray:
+    "Per default of the protocol, the longest lead a rule that does not foresee the scenario shock can have (int [defaults])."
+    H, T, W = ew.forecast_horizon, ew.series.shape[1] - 1, ew.window_size
+    seen = np.zeros(len(ew.run_default), bool); seen[ew.series_id] = True
+    d, shock = ew.run_default, ew.run_shock
+    unit = seen & (d >= 0) & (d != shock) & (d <= T - H + 1)
+    d, shock = d[unit], shock[unit]
+    bound = np.minimum(H, d - (W - 1))
+    return np.where(d > shock, np.minimum(bound, d - shock), bound)

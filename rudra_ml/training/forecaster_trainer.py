@@ -21,7 +21,8 @@ from ..data.timeseries_loader import (STATE_FEATURES, FEATURE_SCALES, WINDOW_SIZ
                                              window_batches, unpack_windows)
 from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, event_windows, event_metrics,
                                               raw_risk_score, apply_calibration, reliability_table, MODEL_NAME,
-                                              default_proximity, operating_threshold)
+                                              default_proximity, operating_threshold, event_curve,
+                                              best_lead, shock_lead_bound, threshold_grid)
 from .trainer import Trainer, training_logger, write_model_card, hyperparameter_search
 
 # %% auto #0
@@ -102,9 +103,11 @@ STATE_FORECASTER_CARD = dict(
     limitations=("Trained on synthetic runs of this engine (20-60 banks, common loan shocks of 0-15%): it learns the "
                  "engine's dynamics, not real banks'. The forecast is conditional on no new scenario shock within the "
                  "horizon (such windows are excluded from training and evaluation); defaults caused at the step of an "
-                 "exogenous shock cannot be foreseen. Stress, default probability and neighbour stress carry per-step "
-                 "noise from idiosyncratic loan shocks that no forecaster removes. Calibration is from validation "
-                 "simulations; see the benchmark for held-out figures."))
+                 "exogenous shock cannot be foreseen. Most of the forecast error is in three features: stress and neighbour "
+                 "stress include the liquidity shortfall, which goes from 0 to 1 as cash falls from the engine's "
+                 "liquidity need (2% of assets) to 0, so banks switching between lending, hoarding and selling move "
+                 "them by tenths from one step to the next; the default probability jumps to 1 at a default. "
+                 "Calibration is from validation simulations; see the benchmark for held-out figures."))
 
 class StateForecasterTrainer:
     "Trains a `StateForecastLSTM` on windows with the shared `Trainer`, then calibrates its early-warning score."
@@ -121,6 +124,7 @@ class StateForecasterTrainer:
                  max_val_windows:int=12000,         # cap on the validation windows scored each epoch
                  warning_threshold:float=0.7,       # the warning threshold, unless tuned on validation runs
                  min_precision:float|None=0.6,      # tune the threshold to this validation event precision (None: keep it)
+                 min_recall:float|None=0.8,         # ... and, where reachable, this recall (see `operating_threshold`)
                  device:str|torch.device|None=None, # None: the configured device
                  seed:int=0,                        # seed of initialisation, sampling and the validation subset
                 ):
@@ -131,7 +135,7 @@ class StateForecasterTrainer:
         self.model, self.hidden_dim, self.dropout, self.lr, self.batch_size = model, hidden_dim, dropout, lr, int(batch_size)
         self.weight_decay, self.samples_per_epoch, self.max_grad_norm = weight_decay, samples_per_epoch, max_grad_norm
         self.max_val_windows, self.warning_threshold, self.device, self.seed = max_val_windows, warning_threshold, device, seed
-        self.min_precision, self.loss_std_floor = min_precision, loss_std_floor
+        self.min_precision, self.min_recall, self.loss_std_floor = min_precision, min_recall, loss_std_floor
         self.ews, self.results = None, None
 
     @property
@@ -200,7 +204,7 @@ def train(self:StateForecasterTrainer,
     cal = self.ews.calibrate(val)
     thr = None
     if val_histories is not None and self.min_precision is not None:
-        thr = self.ews.tune_threshold(val_histories, self.min_precision)
+        thr = self.ews.tune_threshold(val_histories, self.min_precision, self.min_recall)
     best = fit['history']['val_metrics'][fit['best_epoch']]
     metrics = {'val_rmse': best['rmse'], 'val_mae': best['mae'], 'val_default_rate': cal['pos_rate'],
                'calibration_windows': cal['n'], 'warning_threshold': self.ews.warning_threshold, **(card_extra or {})}
@@ -225,7 +229,7 @@ def save(self:StateForecasterTrainer,
     "Write the checkpoint (weights, scaling, calibration, threshold, metrics) and the model card."
     folder = Path(save_dir)
     p = {**self.params, **params, 'seed': self.seed, 'best_epoch': res['best_epoch'], 'epochs_run': res['epochs_run'],
-         'min_precision': self.min_precision}
+         'min_precision': self.min_precision, 'min_recall': self.min_recall}
     path = self.ews.save(folder/'best_model.pt', metrics=res['metrics'], params=p, data=res['data'], threshold_tuning=res['threshold'],
                          history={'train_loss': res['history']['train_loss'], 'val_loss': res['history']['val_loss']},
                          feature_scales=FEATURE_SCALES, window_size=WINDOW_SIZE, forecast_horizon=FORECAST_HORIZON,
@@ -244,11 +248,12 @@ def _ews_summary(m:dict)->dict:
 def rule_thresholds(
     val_histories:Sequence[History], # validation runs
     min_precision:float=0.6,         # the policy of `operating_threshold`
+    min_recall:float|None=0.8,       # ... and its recall floor
 )->dict:
     "The operating threshold of each rule of `RULES` on the validation runs."
     ew = event_windows(val_histories)
     x = ew.inputs().numpy()
-    return {k: operating_threshold(ew, f(x), min_precision)[0] for k, f in RULES.items()}
+    return {k: operating_threshold(ew, f(x), min_precision, min_recall)[0] for k, f in RULES.items()}
 
 def evaluate_forecaster(
     ews:EarlyWarningSystem,              # the trained, calibrated system
@@ -256,8 +261,9 @@ def evaluate_forecaster(
     train:WindowSet|None=None,           # training windows, to fit the linear AR baseline (None: no AR baseline)
     val_histories:Sequence[History]|None=None, # validation runs, to set the rules' thresholds (None: rules skipped)
     min_precision:float=0.6,             # the threshold policy of the rules
+    min_recall:float|None=0.8,           # ... and its recall floor
 )->dict:
-    "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules)."
+    "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules) and their trade-offs."
     te = make_windows(test_histories)
     x, y = te.inputs(), te.targets()
     f, raw = ews.scores(te)
@@ -272,10 +278,19 @@ def evaluate_forecaster(
     score = apply_calibration(raw_e, ews.calibration)
     out['ews'] = {**_ews_summary(event_metrics(ew, score >= ews.warning_threshold)), 'threshold': ews.warning_threshold}
     out['ews_at_0.7'] = {**_ews_summary(event_metrics(ew, score >= 0.7)), 'threshold': 0.7}
+    curves = {'ews': event_curve(ew, score, np.union1d(threshold_grid(score), [ews.warning_threshold]))}
     if val_histories is not None:
         xe = ew.inputs().numpy()
-        for k, thr in rule_thresholds(val_histories, min_precision).items():
-            out[k] = {**_ews_summary(event_metrics(ew, RULES[k](xe) >= thr)), 'threshold': thr}
+        for k, thr in rule_thresholds(val_histories, min_precision, min_recall).items():
+            s = RULES[k](xe)
+            out[k] = {**_ews_summary(event_metrics(ew, s >= thr)), 'threshold': thr}
+            curves[k] = event_curve(ew, s, np.union1d(threshold_grid(s), [thr]))
+    out['curves'] = {k: c.to_dict('list') for k, c in curves.items()}
+    out['best_lead_in_hindsight'] = {k: best_lead(c, min_precision, min_recall if min_recall is not None else 0.0)
+                                     for k, c in curves.items()}
+    bound = shock_lead_bound(ew)
+    out['lead_bound'] = {'median': float(np.median(bound)) if len(bound) else float('nan'),
+                         'share_at_most_2': float((bound <= 2).mean()) if len(bound) else float('nan'), 'defaults': int(len(bound))}
     return out
 
 # %% ../../nbs/training/03_forecaster_trainer.ipynb #796d4674
@@ -289,8 +304,8 @@ def train_state_forecaster(
     n_range:tuple=(20, 60),         # network sizes
     hidden_dim:int=64,              # LSTM units per direction (64: the 3-minute budget; the class default is the spec's 128)
     samples_per_epoch:int=16384,    # training windows drawn per epoch
-    patience:int=3,                 # early-stopping patience
-    finetune_epochs:int=0,          # fine-tuning epochs at a quarter of the learning rate
+    patience:int=2,                 # early-stopping patience
+    finetune_epochs:int=3,          # fine-tuning epochs at a quarter of the learning rate
     val_fraction:float=0.15,        # share of simulations for validation (early stopping + calibration)
     test_fraction:float=0.15,       # share of simulations held out for the evaluation
     n_jobs:int=1,                   # processes for the simulations
@@ -310,7 +325,8 @@ def train_state_forecaster(
     res = t.train(tr, va, epochs=epochs, patience=patience, progress=progress, val_histories=val_h, finetune_epochs=finetune_epochs)
     train_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    ev = evaluate_forecaster(t.ews, test_h, train=tr, val_histories=val_h, min_precision=t.min_precision or 0.6)
+    ev = evaluate_forecaster(t.ews, test_h, train=tr, val_histories=val_h, min_precision=t.min_precision or 0.6,
+                             min_recall=t.min_recall)
     res.update(train_s=train_s, eval_s=time.perf_counter() - t1, test=ev, ews=t.ews, trainer=t,
                histories={'val': val_h, 'test': test_h}, windows={'train': tr, 'val': va, 'test': te})
     held_out = {'test_rmse': ev['forecast']['rmse'], 'test_mae': ev['forecast']['mae'],
