@@ -23,7 +23,7 @@ from ..data.timeseries_loader import (STATE_FEATURES, N_STATE_FEATURES, WINDOW_S
 # %% auto #0
 __all__ = ['CAPITAL_FLOOR', 'MODEL_NAME', 'StateForecastLSTM', 'default_proximity', 'raw_risk_score', 'fit_calibration',
            'apply_calibration', 'reliability_table', 'EarlyWarningSystem', 'default_checkpoint_path', 'event_windows',
-           'event_metrics', 'threshold_grid', 'operating_threshold', 'event_curve', 'best_lead', 'shock_lead_bound']
+           'event_metrics', 'threshold_grid', 'event_curve', 'best_lead', 'shock_lead_bound', 'operating_threshold']
 
 # %% ../../nbs/models/02_state_forecaster.ipynb #86da6a47
 def _check_int(name, v, lo=1):
@@ -332,7 +332,7 @@ def event_metrics(
             'recall_incl_shock': (n_hit + int(hit_shock.sum())) / (n_def + int(at_shock.sum())) if n_def + at_shock.sum() else float('nan'),
             'lead_steps': lead.tolist()}
 
-# %% ../../nbs/models/02_state_forecaster.ipynb #77c49ef1
+# %% ../../nbs/models/02_state_forecaster.ipynb #8b2f6d3e
 def threshold_grid(
     scores:np.ndarray, # [M] scores of the windows
     n:int=300,         # number of quantiles
@@ -340,52 +340,6 @@ def threshold_grid(
     "Candidate thresholds: score quantiles whose upper-tail share runs log-evenly from 1/2 to 1/10,000 (dense where warnings are rare)."
     return np.unique(np.quantile(np.asarray(scores, np.float64), 1 - np.geomspace(0.5, 1e-4, n)))
 
-def operating_threshold(
-    ew:WindowSet,              # windows from `event_windows` (validation runs)
-    scores:np.ndarray,         # [M] the rule's score of each window (higher = riskier)
-    min_precision:float=0.6,   # the event-level precision the threshold must reach
-    min_recall:float|None=0.8, # ... and the recall (None: maximise recall at `min_precision` instead)
-    candidates:Sequence[float]|None=None, # thresholds to try (None: `threshold_grid(scores)`)
-)->tuple[float, dict]:
-    "The threshold of the policy above on the event windows `ew`, and its metrics (with the policy that chose it)."
-    for name, v in (('min_precision', min_precision), ('min_recall', min_recall)):
-        if v is not None and (isinstance(v, bool) or not (isinstance(v, Real) and 0 <= v <= 1)):
-            raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
-    s = np.asarray(scores, np.float64)
-    if s.shape != (len(ew),) or not np.isfinite(s).all():
-        raise ValueError(f"scores must be {len(ew)} finite numbers (one per window), got shape {s.shape}")
-    if candidates is None: candidates = threshold_grid(s)
-    def f1(m): return 0.0 if not m['precision'] + m['recall'] > 0 else 2*m['precision']*m['recall']/(m['precision'] + m['recall'])
-    def lead(m, k): return np.nan_to_num(m[k])
-    ms = [(float(c), event_metrics(ew, s >= c)) for c in candidates]
-    ok = [(c, m) for c, m in ms if m['precision'] >= min_precision]
-    both = [(c, m) for c, m in ok if min_recall is not None and m['recall'] >= min_recall]
-    if both:
-        c, m = max(both, key=lambda cm: (lead(cm[1], 'median_lead_steps'), lead(cm[1], 'mean_lead_steps'), cm[1]['recall']))
-        return c, {**m, 'policy': f'longest median lead at precision >= {min_precision} and recall >= {min_recall}'}
-    if ok:
-        c, m = max(ok, key=lambda cm: (cm[1]['recall'], lead(cm[1], 'mean_lead_steps')))
-        why = '' if min_recall is None else f' (no threshold reached recall {min_recall} at that precision)'
-        return c, {**m, 'policy': f'max recall at precision >= {min_precision}{why}'}
-    c, m = max(ms, key=lambda cm: f1(cm[1]))
-    if f1(m) == 0: return float('nan'), {**m, 'policy': 'none: no threshold gives a hit on these runs'}
-    return c, {**m, 'policy': f'best F1 (no threshold reached precision {min_precision})'}
-
-@patch
-def tune_threshold(self:EarlyWarningSystem,
-                   histories:Sequence[History], # validation runs
-                   min_precision:float=0.6,     # the event-level precision to reach
-                   min_recall:float|None=0.8,   # the event-level recall to reach (see `operating_threshold`)
-                  )->dict:
-    "Set `warning_threshold` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
-    ew = event_windows(histories, self.model.window_size, self.model.forecast_horizon)
-    _, raw = self.scores(ew)
-    thr, m = operating_threshold(ew, apply_calibration(raw, self.calibration), min_precision, min_recall)
-    if np.isnan(thr): thr = self.warning_threshold      # nothing to learn from these runs: keep the threshold
-    self.warning_threshold = thr
-    return {'threshold': thr, **{k: v for k, v in m.items() if k != 'lead_steps'}}
-
-# %% ../../nbs/models/02_state_forecaster.ipynb #8b2f6d3e
 def event_curve(
     ew:WindowSet,        # windows from `event_windows`
     scores:np.ndarray,   # [M] a rule's score of each window (higher = riskier)
@@ -423,3 +377,50 @@ def shock_lead_bound(
     d, shock = d[unit], shock[unit]
     bound = np.minimum(H, d - (W - 1))
     return np.where(d > shock, np.minimum(bound, d - shock), bound)
+
+# %% ../../nbs/models/02_state_forecaster.ipynb #77c49ef1
+def operating_threshold(
+    ew:WindowSet,              # windows from `event_windows` (validation runs)
+    scores:np.ndarray,         # [M] the rule's score of each window (higher = riskier)
+    min_precision:float=0.6,   # the event-level precision the threshold must reach
+    min_recall:float|None=0.8, # ... and the recall (None: maximise recall at `min_precision` instead)
+    candidates:Sequence[float]|None=None, # thresholds to try (None: `threshold_grid(scores)`)
+)->tuple[float, dict]:
+    "The threshold of the policy above on the event windows `ew`, and its metrics (with the policy that chose it)."
+    for name, v in (('min_precision', min_precision), ('min_recall', min_recall)):
+        if v is not None and (isinstance(v, bool) or not (isinstance(v, Real) and 0 <= v <= 1)):
+            raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
+    cv = event_curve(ew, scores, candidates)
+    p, r = cv.precision.to_numpy(), cv.recall.to_numpy()
+    med, mean = cv.median_lead_steps.fillna(0).to_numpy(), cv.mean_lead_steps.fillna(0).to_numpy()
+    f1 = np.nan_to_num(2*p*r / np.where(p + r > 0, p + r, np.nan))
+    def pick(mask, *keys):   # the first row of `mask` with the largest keys (candidate order breaks ties)
+        rows = np.flatnonzero(mask)
+        return rows[max(range(len(rows)), key=lambda j: tuple(k[rows[j]] for k in keys))]
+    ok = np.nan_to_num(p, nan=-1) >= min_precision
+    both = ok & (min_recall is not None) & (np.nan_to_num(r, nan=-1) >= (min_recall or 0))
+    if both.any():
+        i, policy = pick(both, med, mean, r), f'longest median lead at precision >= {min_precision} and recall >= {min_recall}'
+    elif ok.any():
+        why = '' if min_recall is None else f' (no threshold reached recall {min_recall} at that precision)'
+        i, policy = pick(ok, r, mean), f'max recall at precision >= {min_precision}{why}'
+    else:
+        i = pick(np.ones(len(cv), bool), f1)
+        policy = 'none: no threshold gives a hit on these runs' if f1[i] == 0 else f'best F1 (no threshold reached precision {min_precision})'
+    c = float(cv.threshold[i])
+    m = event_metrics(ew, np.asarray(scores, np.float64) >= c)
+    return (float('nan') if f1[i] == 0 and not ok.any() else c), {**m, 'policy': policy}
+
+@patch
+def tune_threshold(self:EarlyWarningSystem,
+                   histories:Sequence[History], # validation runs
+                   min_precision:float=0.6,     # the event-level precision to reach
+                   min_recall:float|None=0.8,   # the event-level recall to reach (see `operating_threshold`)
+                  )->dict:
+    "Set `warning_threshold` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
+    ew = event_windows(histories, self.model.window_size, self.model.forecast_horizon)
+    _, raw = self.scores(ew)
+    thr, m = operating_threshold(ew, apply_calibration(raw, self.calibration), min_precision, min_recall)
+    if np.isnan(thr): thr = self.warning_threshold      # nothing to learn from these runs: keep the threshold
+    self.warning_threshold = thr
+    return {'threshold': thr, **{k: v for k, v in m.items() if k != 'lead_steps'}}
