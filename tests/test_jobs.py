@@ -23,6 +23,11 @@ def test_benchmark_job_engine_section(tmp_path, root):
     for k in ('rmse', 'mae', 'rmse_per_feature', 'rmse_per_step', 'ews_precision', 'ews_recall', 'ews_median_lead_steps', 'train_s'):
         assert k in f, k
     assert set(f['baselines']) == {'persistence', 'linear_ar'} and len(f['rmse_per_step']) == 10
+    big = f['large_test']
+    assert big['n_simulations'] == 14 and big['ews']['defaults'] >= 0 and set(big['baselines']) == {'persistence', 'linear_ar'}
+    fs = f['feature_screen']
+    assert fs['n_sets'] == 1716 and len(fs['per_feature']) == 13 and fs['state_features']['rmse'] > 0
+    assert 0 <= fs['n_sets_meeting_both'] <= min(fs['n_sets_meeting_rmse'], fs['n_sets_meeting_ratio'])
     c = r['cascade_classifier']
     for k in ('macro_f1', 'macro_auc', 'confusion_matrix', 'batch64_ms', 'train_s'):
         assert k in c, k

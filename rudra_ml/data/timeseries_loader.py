@@ -8,6 +8,7 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 import numpy as np
@@ -18,12 +19,15 @@ from tqdm.auto import tqdm
 
 from ..engine.network import generate_network, to_arrays, TOPOLOGIES
 from ..engine.simulation import SimulationEngine, SimulationResult
+from ..engine.game_theory import GameParams
+from scipy.special import ndtr
 from ..training.dataset import group_split, fit_normalization
 
 # %% auto #0
-__all__ = ['STATE_FEATURES', 'N_STATE_FEATURES', 'FEATURE_SCALES', 'WINDOW_SIZE', 'FORECAST_HORIZON', 'state_features',
-           'HistorySpec', 'History', 'draw_specs', 'simulate_history', 'generate_histories', 'WindowSet',
-           'make_windows', 'split_windows', 'fit_scaling', 'window_batches', 'unpack_windows']
+__all__ = ['STATE_FEATURES', 'N_STATE_FEATURES', 'FEATURE_SCALES', 'CANDIDATE_FEATURES', 'WINDOW_SIZE', 'FORECAST_HORIZON',
+           'candidate_features', 'state_features', 'HistorySpec', 'History', 'draw_specs', 'simulate_history',
+           'generate_histories', 'WindowSet', 'make_windows', 'split_windows', 'fit_scaling', 'window_batches',
+           'unpack_windows']
 
 # %% ../../nbs/data/01_timeseries_loader.ipynb #915fdc8d
 STATE_FEATURES = ('capital_ratio', 'liquidity_buffer', 'stress_level', 'default_probability',
@@ -37,6 +41,14 @@ FEATURE_SCALES = {
     'interbank_share': 'interbank assets / total assets, [0, 1]',
     'market_pressure': '1 - securities price, [0, 1]',
     'neighbour_stress': 'exposure-weighted stress of borrowers, [0, 1]',
+}
+CANDIDATE_FEATURES = {**FEATURE_SCALES,   # the seven, then other state series of the engine (the screen's candidates)
+    'capital_depletion': "share of the initial equity lost, (E0 - E) / E0, [0, 1]; 1 once defaulted (DebtRank's h)",
+    'liquidity_shortfall': "1 - liquidity_buffer / the game's liquidity need (2% of assets), clipped to [0, 1]; 1 once defaulted",
+    'neighbour_depletion': 'exposure-weighted capital depletion of borrowers, [0, 1]',
+    'neighbour_default_probability': "exposure-weighted default probability of borrowers (the game's counterparty PD), [0, 1]",
+    'capital_shortfall': "1 - capital_ratio / the game's capital floor (0.04), clipped to [0, 1]",
+    'structural_pd': "Merton prior PD, Phi(-capital_ratio / asset_vol), [0, 1]; 1 once defaulted",
 }
 WINDOW_SIZE = 20       # observed steps per window (the spec's sequence length)
 FORECAST_HORIZON = 10  # forecast steps (the spec's forecast_horizon)
@@ -52,23 +64,46 @@ def _exposures(
     if A.ndim != 2 or A.shape[0] != A.shape[1]: raise ValueError(f"exposures must be a square matrix, got shape {A.shape}")
     return A
 
+def candidate_features(
+    result:SimulationResult,       # a run of the engine
+    network,                       # the run's network (nx.DiGraph) or its exposure matrix at t = 0
+    names:Sequence[str]|None=None, # which `CANDIDATE_FEATURES`, in this order (None: all of them)
+)->np.ndarray:
+    "Named state series of every institution at every step: float32 `[steps + 1, N, len(names)]` on [0, 1]."
+    names = tuple(CANDIDATE_FEATURES) if names is None else tuple(names)
+    bad = [k for k in names if k not in CANDIDATE_FEATURES]
+    if not names or bad: raise ValueError(f"names must be a non-empty list from {list(CANDIDATE_FEATURES)}, got {bad or list(names)}")
+    if not isinstance(result, SimulationResult): raise TypeError(f"result must be a SimulationResult, got {type(result).__name__}")
+    A = _exposures(network)
+    if A.shape[0] != result.n: raise ValueError(f"network has {A.shape[0]} institutions, the result {result.n}")
+    lent = np.asarray(A.sum(1)).ravel()
+    def borrowers(v):                                   # [T+1, N]: sum_j A_ij v_j / sum_j A_ij
+        s = np.asarray(A @ v.T).T
+        return np.divide(s, lent, out=np.zeros_like(s), where=lent > 0)
+    d, ta, cr = result.defaulted, result.total_assets, result.capital_ratio
+    game, e0 = GameParams(**result.params.get('game', {})), result.equity[0]
+    def depletion(): return np.where(d, 1.0, np.divide(e0 - result.equity, e0, out=np.ones_like(ta), where=e0 > 0))
+    make = {
+        'capital_ratio': lambda: cr, 'liquidity_buffer': lambda: result.liquidity_buffer,
+        'stress_level': lambda: result.stress_level, 'default_probability': lambda: result.default_probability,
+        'interbank_share': lambda: np.divide(result.credit_exposure, ta, out=np.zeros_like(ta), where=ta > 0),
+        'market_pressure': lambda: np.broadcast_to((1 - result.price)[:, None], ta.shape),
+        'neighbour_stress': lambda: borrowers(result.stress_level),
+        'capital_depletion': depletion,
+        'liquidity_shortfall': lambda: np.where(d, 1.0, 1 - result.liquidity_buffer / max(game.liquidity_need, 1e-9)),
+        'neighbour_depletion': lambda: borrowers(np.clip(depletion(), 0, 1)),
+        'neighbour_default_probability': lambda: borrowers(result.default_probability),
+        'capital_shortfall': lambda: 1 - cr / game.capital_floor,
+        'structural_pd': lambda: np.where(d, 1.0, ndtr(-cr / result.params.get('bayes', {}).get('asset_vol', 0.03))),
+    }
+    return np.clip(np.stack([make[k]() for k in names], -1), 0, 1).astype(np.float32)
+
 def state_features(
     result:SimulationResult, # a run of the engine
     network,                 # the run's network (nx.DiGraph) or its exposure matrix at t = 0
 )->np.ndarray:
     "The seven `STATE_FEATURES` of every institution at every step: float32 `[steps + 1, N, 7]`."
-    if not isinstance(result, SimulationResult): raise TypeError(f"result must be a SimulationResult, got {type(result).__name__}")
-    A = _exposures(network)
-    if A.shape[0] != result.n: raise ValueError(f"network has {A.shape[0]} institutions, the result {result.n}")
-    lent = np.asarray(A.sum(1)).ravel()
-    stress = result.stress_level
-    ns = np.asarray(A @ stress.T).T                      # [T+1, N]: sum_j A_ij stress_j
-    ns = np.divide(ns, lent, out=np.zeros_like(ns), where=lent > 0)
-    ta = result.total_assets
-    ib = np.divide(result.credit_exposure, ta, out=np.zeros_like(ta), where=ta > 0)
-    mp = np.broadcast_to((1 - result.price)[:, None], stress.shape)
-    x = np.stack([result.capital_ratio, result.liquidity_buffer, stress, result.default_probability, ib, mp, ns], -1)
-    return np.clip(x, 0, 1).astype(np.float32)
+    return candidate_features(result, network, STATE_FEATURES)
 
 # %% ../../nbs/data/01_timeseries_loader.ipynb #21a85286
 @dataclass
@@ -87,7 +122,7 @@ class HistorySpec:
 class History:
     "One simulation, reduced to the forecaster's inputs: features `[steps + 1, N, 7]` and default flags."
     spec:HistorySpec
-    features:np.ndarray  # float32 [steps + 1, N, 7], STATE_FEATURES order
+    features:np.ndarray  # float32 [steps + 1, N, 7], STATE_FEATURES order (other `candidate_features` on request)
     defaulted:np.ndarray # bool [steps + 1, N]
 
     @property
@@ -141,13 +176,14 @@ def draw_specs(
     return specs
 
 def simulate_history(
-    spec:HistorySpec, # the set-up of the run
+    spec:HistorySpec,                     # the set-up of the run
+    features:Sequence[str]=STATE_FEATURES,# which `CANDIDATE_FEATURES` to keep (the forecaster's seven by default)
 )->History:
     "Build the network, run the engine, keep the features and default flags."
     g = generate_network(spec.topology, n=spec.n, seed=spec.network_seed)
     res = SimulationEngine(g, max_timesteps=spec.steps, seed=spec.seed).run_simulation(
         shock=spec.shock, shock_step=spec.shock_step)
-    return History(spec, state_features(res, g), res.defaulted.copy())
+    return History(spec, candidate_features(res, g, features), res.defaulted.copy())
 
 # %% ../../nbs/data/01_timeseries_loader.ipynb #e23fe104
 def generate_histories(
@@ -158,6 +194,7 @@ def generate_histories(
     seed:int=0,                     # master seed
     n_jobs:int=1,                   # worker processes (1: in this process; -1: one per CPU)
     progress:bool=True,             # progress bar
+    features:Sequence[str]=STATE_FEATURES, # which `CANDIDATE_FEATURES` each history keeps
     **kw,                           # more `draw_specs` arguments (topologies, window_size, forecast_horizon)
 )->list[History]:
     "Simulate `num_simulations` runs with random set-ups (`draw_specs`) and return their histories."
@@ -165,9 +202,12 @@ def generate_histories(
     n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
     if n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs}")
     bar = dict(total=len(specs), desc='simulations', disable=not progress)
-    if n_jobs == 1 or len(specs) < 2 * n_jobs: return [simulate_history(s) for s in tqdm(specs, **bar)]
+    sim = partial(simulate_history, features=tuple(features))
+    bad = [k for k in features if k not in CANDIDATE_FEATURES]
+    if not len(features) or bad: raise ValueError(f"features must be a non-empty list from {list(CANDIDATE_FEATURES)}, got {bad or list(features)}")
+    if n_jobs == 1 or len(specs) < 2 * n_jobs: return [sim(s) for s in tqdm(specs, **bar)]
     with ProcessPoolExecutor(n_jobs) as ex:
-        return list(tqdm(ex.map(simulate_history, specs, chunksize=max(1, len(specs) // (8 * n_jobs))), **bar))
+        return list(tqdm(ex.map(sim, specs, chunksize=max(1, len(specs) // (8 * n_jobs))), **bar))
 
 # %% ../../nbs/data/01_timeseries_loader.ipynb #7265df06
 @dataclass

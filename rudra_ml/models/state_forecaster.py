@@ -244,12 +244,19 @@ def scores(self:EarlyWarningSystem,
     f = np.concatenate(fs)
     return f, raw_risk_score(f)
 
+def _check_raw(raw, n):
+    "Precomputed raw scores: `n` finite numbers."
+    r = np.asarray(raw, np.float64)
+    if r.shape != (n,) or not np.isfinite(r).all(): raise ValueError(f"raw_scores must be {n} finite numbers (one per window), got shape {r.shape}")
+    return r
+
 @patch
 def calibrate(self:EarlyWarningSystem,
-              ws:WindowSet, # windows of validation simulations
+              ws:WindowSet,                    # windows of validation simulations
+              raw_scores:np.ndarray|None=None, # their raw scores if already computed
              )->dict:
     "Fit the isotonic calibration on the windows' outcomes (default within the horizon) and use it."
-    _, raw = self.scores(ws)
+    raw = self.scores(ws)[1] if raw_scores is None else _check_raw(raw_scores, len(ws))
     self.calibration = fit_calibration(raw, ws.labels)
     return self.calibration
 
@@ -416,10 +423,11 @@ def tune_threshold(self:EarlyWarningSystem,
                    histories:Sequence[History], # validation runs
                    min_precision:float=0.6,     # the event-level precision to reach
                    min_recall:float|None=0.8,   # the event-level recall to reach (see `operating_threshold`)
+                   raw_scores:np.ndarray|None=None, # raw scores of `event_windows(histories)` if already computed
                   )->dict:
     "Set `warning_threshold` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
     ew = event_windows(histories, self.model.window_size, self.model.forecast_horizon)
-    _, raw = self.scores(ew)
+    raw = self.scores(ew)[1] if raw_scores is None else _check_raw(raw_scores, len(ew))
     thr, m = operating_threshold(ew, apply_calibration(raw, self.calibration), min_precision, min_recall)
     if np.isnan(thr): thr = self.warning_threshold      # nothing to learn from these runs: keep the threshold
     self.warning_threshold = thr

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/training/03_forecaster_trainer.ipynb #11cd8cd0
 from __future__ import annotations
+import itertools
 import math
 import time
 from pathlib import Path
@@ -11,12 +12,13 @@ from typing import Sequence
 
 import numpy as np
 import optuna
+import pandas as pd
 import torch
 from fastcore.basics import patch
 from sklearn.linear_model import Ridge
 
 from ..config import ml_config
-from ..data.timeseries_loader import (STATE_FEATURES, FEATURE_SCALES, WINDOW_SIZE, FORECAST_HORIZON, History,
+from ..data.timeseries_loader import (STATE_FEATURES, FEATURE_SCALES, CANDIDATE_FEATURES, WINDOW_SIZE, FORECAST_HORIZON, History,
                                              WindowSet, generate_histories, make_windows, split_windows, fit_scaling,
                                              window_batches, unpack_windows)
 from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, event_windows, event_metrics,
@@ -28,7 +30,7 @@ from .trainer import Trainer, training_logger, write_model_card, hyperparameter_
 # %% auto #0
 __all__ = ['STATE_FORECASTER_CARD', 'RULES', 'forecast_metrics', 'persistence_forecast', 'LinearARForecaster', 'scaled_mse',
            'forecast_score', 'StateForecasterTrainer', 'rule_thresholds', 'evaluate_forecaster',
-           'train_state_forecaster']
+           'train_state_forecaster', 'feature_screen']
 
 # %% ../../nbs/training/03_forecaster_trainer.ipynb #b60f0e98
 def forecast_metrics(
@@ -107,6 +109,8 @@ STATE_FORECASTER_CARD = dict(
                  "stress include the liquidity shortfall, which goes from 0 to 1 as cash falls from the engine's "
                  "liquidity need (2% of assets) to 0, so banks switching between lending, hoarding and selling move "
                  "them by tenths from one step to the next; the default probability jumps to 1 at a default. "
+                 "Which features are forecast decides much of the RMSE: feature_screen (in the benchmark) measures, for "
+                 "every state series of the engine, how far a forecast beats persistence on it. "
                  "Calibration is from validation simulations; see the benchmark for held-out figures."))
 
 class StateForecasterTrainer:
@@ -157,6 +161,15 @@ def _manifest(tr:WindowSet, va:WindowSet)->dict:
             'split': 'by simulation (group)', 'window_size': tr.window_size, 'forecast_horizon': tr.forecast_horizon,
             'val_default_rate': float(va.labels.mean()), 'features': list(STATE_FEATURES)}
 
+def _window_index(
+    ew:WindowSet, # windows to look in
+    ws:WindowSet, # windows to find
+)->np.ndarray|None:
+    "Position in `ew` of each window of `ws` (same simulation, institution and last step), or None if one is missing."
+    key = lambda w: pd.MultiIndex.from_arrays([w.simulation_id, w.run_inst[w.series_id], w.t_end])
+    idx = key(ew).get_indexer(key(ws))
+    return None if (idx < 0).any() else idx
+
 def _merge_fits(a:dict, b:dict)->dict:
     "One fit result from a fit `a` followed by a fine-tuning fit `b` that improved on it."
     h = {k: a['history'][k] + b['history'][k] for k in a['history']}
@@ -201,10 +214,14 @@ def train(self:StateForecasterTrainer,
         if fine['best_score'] < fit['best_score']: self.model.load_state_dict(trainer.best_state)  # keep the better weights
         else: fit = _merge_fits(fit, fine)
     self.ews = EarlyWarningSystem(self.model, device=device, warning_threshold=self.warning_threshold)
-    cal = self.ews.calibrate(val)
-    thr = None
-    if val_histories is not None and self.min_precision is not None:
-        thr = self.ews.tune_threshold(val_histories, self.min_precision, self.min_recall)
+    tune, raw_e, raw_v, thr = val_histories is not None and self.min_precision is not None, None, None, None
+    if tune:   # score the validation runs once: calibrate on the windows of `val` among them, tune on all
+        ew = event_windows(val_histories, self.model.window_size, self.model.forecast_horizon)
+        raw_e = self.ews.scores(ew)[1]
+        idx = _window_index(ew, val)
+        raw_v = None if idx is None else raw_e[idx]
+    cal = self.ews.calibrate(val, raw_scores=raw_v)
+    if tune: thr = self.ews.tune_threshold(val_histories, self.min_precision, self.min_recall, raw_scores=raw_e)
     best = fit['history']['val_metrics'][fit['best_epoch']]
     metrics = {'val_rmse': best['rmse'], 'val_mae': best['mae'], 'val_default_rate': cal['pos_rate'],
                'calibration_windows': cal['n'], 'warning_threshold': self.ews.warning_threshold, **(card_extra or {})}
@@ -264,17 +281,18 @@ def evaluate_forecaster(
     min_recall:float|None=0.8,           # ... and its recall floor
 )->dict:
     "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules) and their trade-offs."
-    te = make_windows(test_histories)
+    ew = event_windows(test_histories)                  # every window; the forecast metrics use those whose
+    f_e, raw_e = ews.scores(ew)                         # horizon misses the shock (= make_windows(test_histories))
+    s = ew.run_shock[ew.series_id]
+    keep = np.flatnonzero(~((ew.t_end < s) & (s <= ew.t_end + ew.forecast_horizon)))
+    te, f, raw = ew.subset(keep), f_e[keep], raw_e[keep]
     x, y = te.inputs(), te.targets()
-    f, raw = ews.scores(te)
     out = {'forecast': forecast_metrics(f, y), 'n_test_windows': len(te),
            'n_test_simulations': int(len(np.unique(te.simulation_id)))}
     base = {'persistence': forecast_metrics(persistence_forecast(x), y)}
     if train is not None: base['linear_ar'] = forecast_metrics(LinearARForecaster().fit(train).predict(x), y)
     out['baselines'] = base
     out['reliability'] = reliability_table(apply_calibration(raw, ews.calibration), te.labels).to_dict('list')
-    ew = event_windows(test_histories)
-    _, raw_e = ews.scores(ew)
     score = apply_calibration(raw_e, ews.calibration)
     out['ews'] = {**_ews_summary(event_metrics(ew, score >= ews.warning_threshold)), 'threshold': ews.warning_threshold}
     out['ews_at_0.7'] = {**_ews_summary(event_metrics(ew, score >= 0.7)), 'threshold': 0.7}
@@ -295,7 +313,7 @@ def evaluate_forecaster(
 
 # %% ../../nbs/training/03_forecaster_trainer.ipynb #796d4674
 def train_state_forecaster(
-    num_simulations:int=300,        # simulations generated (split into train / validation / test)
+    num_simulations:int=1000,       # simulations generated (split into train / validation / test)
     epochs:int=14,                  # maximum epochs of `samples_per_epoch` windows
     seed:int=0,                     # seed of the data, the split and the training
     save_dir:str|Path|None=None,    # where to write best_model.pt + model card (None: nothing written)
@@ -308,7 +326,7 @@ def train_state_forecaster(
     finetune_epochs:int=3,          # fine-tuning epochs at a quarter of the learning rate
     val_fraction:float=0.15,        # share of simulations for validation (early stopping + calibration)
     test_fraction:float=0.15,       # share of simulations held out for the evaluation
-    n_jobs:int=1,                   # processes for the simulations
+    n_jobs:int=-1,                  # processes for the simulations (-1: one per CPU)
     warning_threshold:float=0.7,    # the early-warning threshold stored with the model
     **trainer_kw,                   # more StateForecasterTrainer arguments (lr, batch_size, dropout, ...)
 )->dict:
@@ -341,6 +359,48 @@ def train_state_forecaster(
         held = {'reliability': ev['reliability'], 'ews_test': ev['ews'], 'stress_rule_test': ev['stress_rule']}
         res['checkpoint'] = t.save(save_dir, res, extra_meta=held, epochs=epochs, patience=patience, num_simulations=num_simulations)
     return res
+
+# %% ../../nbs/training/03_forecaster_trainer.ipynb #56f9b698
+def feature_screen(
+    num_simulations:int=200,            # simulations (split 70/30 by simulation into fit / held-out runs)
+    features:Sequence[str]|None=None,   # candidates (None: all of CANDIDATE_FEATURES)
+    set_size:int=7,                     # size of the feature sets compared
+    target_rmse:float=0.043,            # the RMSE target of a set (documented scale)
+    target_ratio:float=0.75,            # ... and the largest RMSE / persistence RMSE
+    seed:int=0,                         # seed of the simulations and the split
+    max_windows:int=100_000,            # windows used to fit the linear AR (and evaluated)
+    n_jobs:int=1,                       # processes for the simulations
+    **kw,                               # more `generate_histories` arguments (steps, n_range, ...)
+)->dict:
+    "Persistence and linear-AR RMSE of each candidate state feature on held-out runs, and which feature sets meet both targets."
+    names = list(CANDIDATE_FEATURES) if features is None else list(features)
+    if not (isinstance(set_size, (int, np.integer)) and 1 <= set_size <= len(names)):
+        raise ValueError(f"set_size must be an integer in [1, {len(names)}] (the number of features), got {set_size!r}")
+    for k, v in (('target_rmse', target_rmse), ('target_ratio', target_ratio)):
+        if not (isinstance(v, (int, float)) and v > 0): raise ValueError(f"{k} must be a number in (0, inf), got {v!r}")
+    hs = generate_histories(num_simulations, seed=seed, features=names, n_jobs=n_jobs, progress=False, **kw)
+    fit, held, _ = split_windows(make_windows(hs), 0.3, 0.0, seed)
+    held = held.subset(np.random.default_rng(seed).permutation(len(held))[:max_windows])
+    x, y = held.inputs().numpy(), held.targets().numpy()
+    mse_p = ((persistence_forecast(x, held.forecast_horizon) - y)**2).mean((0, 1))
+    ar = LinearARForecaster(horizon=held.forecast_horizon).fit(fit, max_windows=max_windows, seed=seed)
+    mse_a = ((ar.predict(x) - y)**2).mean((0, 1))
+    per = pd.DataFrame({'feature': names, 'persistence_rmse': np.sqrt(mse_p), 'linear_ar_rmse': np.sqrt(mse_a)})
+    per['ratio'] = per.linear_ar_rmse / per.persistence_rmse
+    sets = np.array(list(itertools.combinations(range(len(names)), set_size)))
+    rm_a, rm_p = np.sqrt(mse_a[sets].mean(1)), np.sqrt(mse_p[sets].mean(1))
+    ratio = rm_a / rm_p
+    both = (rm_a <= target_rmse) & (ratio <= target_ratio)
+    def describe(i): return {'features': [names[j] for j in sets[i]], 'rmse': float(rm_a[i]), 'ratio': float(ratio[i])}
+    state = [names.index(k) for k in STATE_FEATURES] if set(STATE_FEATURES) <= set(names) else None
+    return {'per_feature': per, 'n_sets': len(sets), 'n_sets_meeting_rmse': int((rm_a <= target_rmse).sum()),
+            'n_sets_meeting_ratio': int((ratio <= target_ratio).sum()), 'n_sets_meeting_both': int(both.sum()),
+            'lowest_rmse_set': describe(int(rm_a.argmin())), 'lowest_ratio_set': describe(int(ratio.argmin())),
+            'best_set_meeting_both': describe(int(np.flatnonzero(both)[rm_a[both].argmin()])) if both.any() else None,
+            'state_features': ({'rmse': float(np.sqrt(mse_a[state].mean())), 'ratio': float(np.sqrt(mse_a[state].mean() / mse_p[state].mean()))}
+                               if state and len(state) == set_size else None),
+            'targets': {'rmse': float(target_rmse), 'ratio': float(target_ratio)}, 'set_size': int(set_size),
+            'n_windows': len(held), 'n_held_out_simulations': int(len(np.unique(held.simulation_id)))}
 
 # %% ../../nbs/training/03_forecaster_trainer.ipynb #3e8b846c
 @patch
