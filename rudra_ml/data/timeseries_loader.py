@@ -8,7 +8,7 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Sequence
 
 import numpy as np
@@ -18,9 +18,8 @@ from scipy import sparse
 from tqdm.auto import tqdm
 
 from ..engine.network import generate_network, to_arrays, TOPOLOGIES
-from ..engine.simulation import SimulationEngine, SimulationResult
+from ..engine.simulation import SimulationEngine, SimulationResult, BayesParams, merton_prior
 from ..engine.game_theory import GameParams
-from scipy.special import ndtr
 from ..training.dataset import group_split, fit_normalization
 
 # %% auto #0
@@ -64,15 +63,23 @@ def _exposures(
     if A.ndim != 2 or A.shape[0] != A.shape[1]: raise ValueError(f"exposures must be a square matrix, got shape {A.shape}")
     return A
 
+def _check_names(
+    what:str,            # the argument's name, for the message
+    names:Sequence[str], # feature names
+)->tuple:
+    "`names` as a tuple, or a ValueError unless it is a non-empty list of `CANDIDATE_FEATURES`."
+    names = tuple(names)
+    bad = [k for k in names if k not in CANDIDATE_FEATURES]
+    if not names or bad: raise ValueError(f"{what} must be a non-empty list from {list(CANDIDATE_FEATURES)}, got {bad or list(names)}")
+    return names
+
 def candidate_features(
     result:SimulationResult,       # a run of the engine
     network,                       # the run's network (nx.DiGraph) or its exposure matrix at t = 0
     names:Sequence[str]|None=None, # which `CANDIDATE_FEATURES`, in this order (None: all of them)
 )->np.ndarray:
     "Named state series of every institution at every step: float32 `[steps + 1, N, len(names)]` on [0, 1]."
-    names = tuple(CANDIDATE_FEATURES) if names is None else tuple(names)
-    bad = [k for k in names if k not in CANDIDATE_FEATURES]
-    if not names or bad: raise ValueError(f"names must be a non-empty list from {list(CANDIDATE_FEATURES)}, got {bad or list(names)}")
+    names = tuple(CANDIDATE_FEATURES) if names is None else _check_names('names', names)
     if not isinstance(result, SimulationResult): raise TypeError(f"result must be a SimulationResult, got {type(result).__name__}")
     A = _exposures(network)
     if A.shape[0] != result.n: raise ValueError(f"network has {A.shape[0]} institutions, the result {result.n}")
@@ -82,6 +89,7 @@ def candidate_features(
         return np.divide(s, lent, out=np.zeros_like(s), where=lent > 0)
     d, ta, cr = result.defaulted, result.total_assets, result.capital_ratio
     game, e0 = GameParams(**result.params.get('game', {})), result.equity[0]
+    @cache
     def depletion(): return np.where(d, 1.0, np.divide(e0 - result.equity, e0, out=np.ones_like(ta), where=e0 > 0))
     make = {
         'capital_ratio': lambda: cr, 'liquidity_buffer': lambda: result.liquidity_buffer,
@@ -94,7 +102,7 @@ def candidate_features(
         'neighbour_depletion': lambda: borrowers(np.clip(depletion(), 0, 1)),
         'neighbour_default_probability': lambda: borrowers(result.default_probability),
         'capital_shortfall': lambda: 1 - cr / game.capital_floor,
-        'structural_pd': lambda: np.where(d, 1.0, ndtr(-cr / result.params.get('bayes', {}).get('asset_vol', 0.03))),
+        'structural_pd': lambda: np.where(d, 1.0, merton_prior(cr, BayesParams(**result.params.get('bayes', {})).asset_vol)),
     }
     return np.clip(np.stack([make[k]() for k in names], -1), 0, 1).astype(np.float32)
 
@@ -202,14 +210,16 @@ def generate_histories(
     n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
     if n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs}")
     bar = dict(total=len(specs), desc='simulations', disable=not progress)
-    sim = partial(simulate_history, features=tuple(features))
-    bad = [k for k in features if k not in CANDIDATE_FEATURES]
-    if not len(features) or bad: raise ValueError(f"features must be a non-empty list from {list(CANDIDATE_FEATURES)}, got {bad or list(features)}")
+    sim = partial(simulate_history, features=_check_names('features', features))
     if n_jobs == 1 or len(specs) < 2 * n_jobs: return [sim(s) for s in tqdm(specs, **bar)]
     with ProcessPoolExecutor(n_jobs) as ex:
         return list(tqdm(ex.map(sim, specs, chunksize=max(1, len(specs) // (8 * n_jobs))), **bar))
 
 # %% ../../nbs/data/01_timeseries_loader.ipynb #7265df06
+def _in_horizon(step, t_end, horizon:int)->np.ndarray:
+    "Whether `step` falls in the `horizon` steps after `t_end`: t_end < step <= t_end + horizon (arrays broadcast)."
+    return (step > t_end) & (step <= t_end + horizon)
+
 @dataclass
 class WindowSet:
     "Windows over institution series: inputs `[M, window_size, 7]`, targets `[M, horizon, 7]`, gathered on demand."
@@ -233,8 +243,12 @@ class WindowSet:
     @property
     def labels(self)->np.ndarray:
         "1 where the institution defaults within the forecast horizon after the window, else 0 (float32 [M])."
-        d = self.run_default[self.series_id]
-        return ((d > self.t_end) & (d <= self.t_end + self.forecast_horizon)).astype(np.float32)
+        return _in_horizon(self.run_default[self.series_id], self.t_end, self.forecast_horizon).astype(np.float32)
+
+    @property
+    def shock_in_horizon(self)->np.ndarray:
+        "Whether the run's scenario shock falls within the forecast horizon after the window (bool [M])."
+        return _in_horizon(self.run_shock[self.series_id], self.t_end, self.forecast_horizon)
 
     def _gather(self, idx, offsets)->torch.Tensor:
         i = np.arange(len(self)) if idx is None else np.asarray(idx)
@@ -283,7 +297,7 @@ def make_windows(
     first = np.where(dflt.any(1), dflt.argmax(1), -1)
     t = np.arange(window_size - 1, T1 - forecast_horizon, int(stride))
     keep = ~dflt[:, t]                                                         # alive at t
-    if drop_shock_horizon: keep &= ~((t[None] < shock[:, None]) & (shock[:, None] <= t[None] + forecast_horizon))
+    if drop_shock_horizon: keep &= ~_in_horizon(shock[:, None], t[None], forecast_horizon)
     r, k = np.nonzero(keep)
     return WindowSet(torch.from_numpy(np.ascontiguousarray(series)), sim, inst, first, shock, r, t[k],
                      int(window_size), int(forecast_horizon))

@@ -244,11 +244,15 @@ def scores(self:EarlyWarningSystem,
     f = np.concatenate(fs)
     return f, raw_risk_score(f)
 
-def _check_raw(raw, n):
-    "Precomputed raw scores: `n` finite numbers."
-    r = np.asarray(raw, np.float64)
-    if r.shape != (n,) or not np.isfinite(r).all(): raise ValueError(f"raw_scores must be {n} finite numbers (one per window), got shape {r.shape}")
-    return r
+def _check_scores(
+    what:str,   # the argument's name, for the message
+    scores,     # one score per window
+    n:int,      # number of windows
+)->np.ndarray:
+    "`scores` as float64, or a ValueError unless they are `n` finite numbers."
+    s = np.asarray(scores, np.float64)
+    if s.shape != (n,) or not np.isfinite(s).all(): raise ValueError(f"{what} must be {n} finite numbers (one per window), got shape {s.shape}")
+    return s
 
 @patch
 def calibrate(self:EarlyWarningSystem,
@@ -256,7 +260,7 @@ def calibrate(self:EarlyWarningSystem,
               raw_scores:np.ndarray|None=None, # their raw scores if already computed
              )->dict:
     "Fit the isotonic calibration on the windows' outcomes (default within the horizon) and use it."
-    raw = self.scores(ws)[1] if raw_scores is None else _check_raw(raw_scores, len(ws))
+    raw = self.scores(ws)[1] if raw_scores is None else _check_scores('raw_scores', raw_scores, len(ws))
     self.calibration = fit_calibration(raw, ws.labels)
     return self.calibration
 
@@ -353,9 +357,7 @@ def event_curve(
     candidates:Sequence[float]|None=None, # thresholds (None: `threshold_grid(scores)`)
 )->pd.DataFrame:
     "Event-level precision, recall, median and mean lead of the rule `scores >= threshold`, per threshold."
-    s = np.asarray(scores, np.float64)
-    if s.shape != (len(ew),) or not np.isfinite(s).all():
-        raise ValueError(f"scores must be {len(ew)} finite numbers (one per window), got shape {s.shape}")
+    s = _check_scores('scores', scores, len(ew))
     if candidates is None: candidates = threshold_grid(s)
     rows = []
     for c in candidates:
@@ -427,7 +429,7 @@ def tune_threshold(self:EarlyWarningSystem,
                   )->dict:
     "Set `warning_threshold` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
     ew = event_windows(histories, self.model.window_size, self.model.forecast_horizon)
-    raw = self.scores(ew)[1] if raw_scores is None else _check_raw(raw_scores, len(ew))
+    raw = self.scores(ew)[1] if raw_scores is None else _check_scores('raw_scores', raw_scores, len(ew))
     thr, m = operating_threshold(ew, apply_calibration(raw, self.calibration), min_precision, min_recall)
     if np.isnan(thr): thr = self.warning_threshold      # nothing to learn from these runs: keep the threshold
     self.warning_threshold = thr

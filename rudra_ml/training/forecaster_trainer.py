@@ -283,8 +283,7 @@ def evaluate_forecaster(
     "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules) and their trade-offs."
     ew = event_windows(test_histories)                  # every window; the forecast metrics use those whose
     f_e, raw_e = ews.scores(ew)                         # horizon misses the shock (= make_windows(test_histories))
-    s = ew.run_shock[ew.series_id]
-    keep = np.flatnonzero(~((ew.t_end < s) & (s <= ew.t_end + ew.forecast_horizon)))
+    keep = np.flatnonzero(~ew.shock_in_horizon)
     te, f, raw = ew.subset(keep), f_e[keep], raw_e[keep]
     x, y = te.inputs(), te.targets()
     out = {'forecast': forecast_metrics(f, y), 'n_test_windows': len(te),
@@ -300,9 +299,9 @@ def evaluate_forecaster(
     if val_histories is not None:
         xe = ew.inputs().numpy()
         for k, thr in rule_thresholds(val_histories, min_precision, min_recall).items():
-            s = RULES[k](xe)
-            out[k] = {**_ews_summary(event_metrics(ew, s >= thr)), 'threshold': thr}
-            curves[k] = event_curve(ew, s, np.union1d(threshold_grid(s), [thr]))
+            rs = RULES[k](xe)
+            out[k] = {**_ews_summary(event_metrics(ew, rs >= thr)), 'threshold': thr}
+            curves[k] = event_curve(ew, rs, np.union1d(threshold_grid(rs), [thr]))
     out['curves'] = {k: c.to_dict('list') for k, c in curves.items()}
     out['best_lead_in_hindsight'] = {k: best_lead(c, min_precision, min_recall if min_recall is not None else 0.0)
                                      for k, c in curves.items()}
