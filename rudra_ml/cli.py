@@ -13,9 +13,9 @@ from fastcore.script import call_parse, Param, bool_arg
 from .config import PROJECT_ROOT
 from .engine.network import generate_network, eba_network, TOPOLOGIES
 from .engine.simulation import SimulationEngine
-from .training.pipelines import train_default_predictor
-from .training.cascade_trainer import train_cascade_classifier
-from .training.forecaster_trainer import train_state_forecaster
+from .training.default_predictor import train_default_predictor
+from .training.cascade_classifier import train_cascade_classifier
+from .training.state_forecaster import train_state_forecaster
 from .inference.predictor import DefaultPredictor
 from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifier
 

@@ -17,7 +17,7 @@ from ..config import ml_config
 from ..engine.game_theory import AgentState
 from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor
 from ..models.default_predictor import DefaultPredictorModel
-from ..training.trainer import load_checkpoint, CheckpointError
+from ..checkpoint import load_checkpoint, CheckpointError
 
 # %% auto #0
 __all__ = ['log', 'default_model_path', 'FoldedMLP', 'check_features', 'PredictionResult', 'DefaultPredictor']

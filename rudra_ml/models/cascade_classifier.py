@@ -21,7 +21,7 @@ from ..engine.network import to_arrays
 from ..engine.simulation import SimulationResult, SystemState
 from ..features.graph_converter import (GraphDataConverter, N_NODE_FEATURES, NODE_FEATURES,
                                                check_graph_tensors)
-from ..training.trainer import CheckpointError, load_checkpoint
+from ..checkpoint import CheckpointError, load_checkpoint
 
 # %% auto #0
 __all__ = ['CASCADE_CLASSES', 'CONVS', 'CascadeClassifierGNN', 'cascade_checkpoint_path', 'load_cascade_classifier',

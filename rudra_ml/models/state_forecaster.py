@@ -284,7 +284,7 @@ def save(self:EarlyWarningSystem,
          **meta,        # more metadata (metrics, params, data manifest)
         )->Path:
     "Write the forecaster and this system's calibration and threshold as one checkpoint."
-    from rudra_ml.training.trainer import save_checkpoint
+    from rudra_ml.checkpoint import save_checkpoint
     return save_checkpoint(path, self.model, **{**self.checkpoint_meta(), **meta})
 
 @patch(cls_method=True)
@@ -294,7 +294,7 @@ def from_checkpoint(cls:EarlyWarningSystem,
                     warning_threshold:float|None=None, # None: the threshold stored in the checkpoint
                    )->EarlyWarningSystem:
     "An early-warning system rebuilt from a checkpoint written by `save` (weights only, no code unpickled)."
-    from rudra_ml.training.trainer import load_checkpoint
+    from rudra_ml.checkpoint import load_checkpoint
     model, meta = load_checkpoint(path or default_checkpoint_path(), StateForecastLSTM,
                                   expected={'feature_names': list(STATE_FEATURES)})
     ews = cls(model, device=device, calibration=meta.get('calibration'),

@@ -4,19 +4,18 @@
 
 # %% ../../nbs/training/00_dataset.ipynb #8f77e354
 from __future__ import annotations
-import warnings
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from torch.utils.data import Dataset
 
 from ..features.extractor import FEATURE_NAMES, N_FEATURES
+from ..data.splits import group_split, fit_normalization, apply_normalization
 
 # %% auto #0
-__all__ = ['GROUP_COLUMN', 'STD_FLOOR', 'group_split', 'fit_normalization', 'apply_normalization', 'InstitutionDataset']
+__all__ = ['GROUP_COLUMN', 'InstitutionDataset']
 
 # %% ../../nbs/training/00_dataset.ipynb #f7eac3ac
 GROUP_COLUMN = 'simulation_id'
@@ -61,79 +60,6 @@ def _as_labels(
     if bad.size or not np.isfinite(yf).all():
         raise ValueError(f"labels must be 0 or 1, got values {bad[:5].tolist() or ['nan']}")
     return yf.astype(np.float32)
-
-# %% ../../nbs/training/00_dataset.ipynb #3042f42c
-def _check_fractions(val_fraction, test_fraction):
-    "Refuse fractions outside (0, 1) or summing to 1 or more."
-    if not 0 < val_fraction < 1: raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
-    if not 0 <= test_fraction < 1: raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction}")
-    if val_fraction + test_fraction >= 1:
-        raise ValueError(f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction}")
-
-def _row_split(n, labels, size, seed):
-    "Stratified (when possible) row split of `range(n)` into (rest, held out)."
-    idx = np.arange(n)
-    strat = labels if labels is not None and np.unique(labels, return_counts=True)[1].min() >= 2 else None
-    try: return train_test_split(idx, test_size=size, random_state=seed, stratify=strat)
-    except ValueError: return train_test_split(idx, test_size=size, random_state=seed)
-
-def _group_cut(idx, groups, size, seed):
-    "Split the rows `idx` into (rest, held out), holding out a `size` fraction of their groups."
-    a, b = next(GroupShuffleSplit(n_splits=1, test_size=size, random_state=seed).split(idx, groups=groups[idx]))
-    return idx[a], idx[b]
-
-# %% ../../nbs/training/00_dataset.ipynb #bca00648
-def group_split(
-    groups:Sequence|None,       # group id per row (the simulation a row comes from), or None
-    val_fraction:float=0.2,     # share of groups held out for validation
-    test_fraction:float=0.0,    # share of groups held out for testing
-    seed:int=0,                 # random seed of the split
-    labels:Sequence|None=None,  # 0/1 labels; needed (for the row count and stratification) when `groups` is None
-)->tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Train, validation and test row indices, split by group so that no group is on two sides."
-    _check_fractions(val_fraction, test_fraction)
-    if groups is None:
-        if labels is None: raise ValueError("group_split needs groups, or labels when groups is None")
-        warnings.warn("no groups given: splitting by row (stratified); rows of one simulation are correlated, so "
-                      "validation scores will be optimistic. Pass groups (e.g. a simulation_id column).")
-        y = np.asarray(labels); n = len(y)
-        rest, test = _row_split(n, y, test_fraction, seed) if test_fraction > 0 else (np.arange(n), np.arange(0))
-        tr, va = _row_split(len(rest), y[rest], val_fraction / (1 - test_fraction), seed)
-        return np.sort(rest[tr]), np.sort(rest[va]), np.sort(test)
-    g = np.asarray(groups)
-    if g.ndim != 1: raise ValueError(f"groups must be one id per row, got shape {g.shape}")
-    n_groups, need = len(np.unique(g)), 2 + (test_fraction > 0)
-    if n_groups < need:
-        raise ValueError(f"group_split needs at least {need} distinct groups for these fractions, got {n_groups}")
-    idx = np.arange(len(g))
-    rest, test = _group_cut(idx, g, test_fraction, seed) if test_fraction > 0 else (idx, idx[:0])
-    tr, va = _group_cut(rest, g, val_fraction / (1 - test_fraction), seed)
-    return np.sort(tr), np.sort(va), np.sort(test)
-
-# %% ../../nbs/training/00_dataset.ipynb #eece6b2d
-STD_FLOOR = 1e-8
-
-def fit_normalization(
-    x:np.ndarray, # [N, F] training rows
-)->dict:
-    "Mean and (floored) standard deviation per column, as lists: `{'mean': [...], 'std': [...]}`."
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or len(x) == 0: raise ValueError(f"need at least one row of shape [N, F], got {x.shape}")
-    sd = x.std(0)
-    return {'mean': x.mean(0).tolist(), 'std': np.where(sd < STD_FLOOR, 1.0, sd).tolist()}
-
-def apply_normalization(
-    x:np.ndarray|torch.Tensor, # [..., F] features
-    normalization:dict|None,   # `{'mean': [...], 'std': [...]}`; None leaves `x` unchanged
-):
-    "Standardise `x` with stored statistics (same type out as in)."
-    if normalization is None: return x
-    mean, std = (np.asarray(normalization[k], dtype=np.float64) for k in ('mean', 'std'))
-    if x.shape[-1] != len(mean):
-        raise ValueError(f"x has {x.shape[-1]} features, the normalization has {len(mean)}")
-    if isinstance(x, torch.Tensor):
-        return (x - torch.as_tensor(mean, dtype=x.dtype, device=x.device)) / torch.as_tensor(std, dtype=x.dtype, device=x.device)
-    return (x - mean) / std
 
 # %% ../../nbs/training/00_dataset.ipynb #0e87abd5
 class InstitutionDataset(Dataset):
