@@ -6,7 +6,7 @@
 from __future__ import annotations
 import math, warnings
 from dataclasses import dataclass, field, asdict, replace
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 from uuid import UUID
 
 import numpy as np
@@ -21,11 +21,11 @@ from ..config import ml_config
 from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS, check_range,
                                          action_payoffs, choose_actions, counterparty_pd)
 from .network import to_arrays, BalanceSheets
-from .contagion import eisenberg_noe, linear_debtrank, fire_sale_price
+from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
 # %% auto #0
-__all__ = ['SPARSE_FROM', 'ShockParams', 'MarketParams', 'BayesParams', 'merton_prior', 'bayes_update', 'SystemState',
-           'PDPredictor', 'SimulationResult', 'SimulationEngine']
+__all__ = ['SPARSE_FROM', 'ShockParams', 'MarketParams', 'BayesParams', 'asset_share', 'capital_ratio', 'liquidity_buffer',
+           'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine']
 
 # %% ../../nbs/engine/03_simulation.ipynb #e13b8ce9
 def _check_params(obj, unit=()):
@@ -61,6 +61,30 @@ class BayesParams:
         _check_params(self, unit=('mixing',))
         for k in ('asset_vol', 'signal_vol'):
             if getattr(self, k) <= 0: raise ValueError(f"{k} must be in (0, inf), got {getattr(self, k)}")
+
+# %% ../../nbs/engine/03_simulation.ipynb #1b940865
+def asset_share(
+    amount:np.ndarray,       # a balance-sheet item per institution (cash, equity, holdings, ...)
+    total_assets:np.ndarray, # total assets per institution
+)->np.ndarray:
+    "`amount / total_assets`, 0 where total assets are not positive."
+    ta = np.asarray(total_assets, float)
+    return np.divide(amount, ta, out=np.zeros(ta.shape), where=ta > 0)
+
+# %% ../../nbs/engine/03_simulation.ipynb #b669e025
+def capital_ratio(
+    equity:np.ndarray,       # equity per institution (may be negative)
+    total_assets:np.ndarray, # total assets per institution
+)->np.ndarray:
+    "Equity over total assets, clipped to [0, 1]; 0 where total assets are not positive."
+    return np.clip(asset_share(equity, total_assets), 0, 1)
+
+def liquidity_buffer(
+    cash:np.ndarray,         # cash per institution
+    total_assets:np.ndarray, # total assets per institution
+)->np.ndarray:
+    "Cash over total assets, clipped to [0, 1]; 0 where total assets are not positive."
+    return np.clip(asset_share(cash, total_assets), 0, 1)
 
 # %% ../../nbs/engine/03_simulation.ipynb #4c22eaee
 def merton_prior(
@@ -178,6 +202,9 @@ class SimulationResult:
                 'final_price': float(self.price[-1]),
                 'actions': {Action(a).name: int((self.action[1:] == a).sum()) for a in ACTIONS}}
 
+# %% ../../nbs/engine/03_simulation.ipynb #23458d1d
+SPARSE_FROM = 300  # networks of at least this many institutions keep L as a CSR matrix
+
 # %% ../../nbs/engine/03_simulation.ipynb #627cd505
 def _load_default_predictor():
     "Phase 1's `DefaultPredictor`, or None (with a warning) when it cannot be loaded."
@@ -204,11 +231,12 @@ class SimulationEngine:
                  ml_predictor:PDPredictor=None,   # a predictor to use instead of the shipped one
                  confidence_threshold:float=None, # None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD
                  risk_monitor=None,               # opt-in: `systemic_risk(state) -> probabilities`, recorded each step
+                 sparse_from:int=SPARSE_FROM,     # keep L as a CSR matrix from this many institutions
                 ):
         self.bs = to_arrays(network)
         if self.bs.n == 0: raise ValueError("network must have at least one institution, got an empty graph")
         if int(max_timesteps) < 1: raise ValueError(f"max_timesteps must be in [1, inf), got {max_timesteps}")
-        self.network, self.max_timesteps = network, int(max_timesteps)
+        self.network, self.max_timesteps, self.sparse_from = network, int(max_timesteps), int(sparse_from)
         self.seed = ml_config.SEED if seed is None else int(seed)
         self.contagion = contagion or ml_config.CONTAGION
         if self.contagion not in ('eisenberg_noe', 'debtrank'):
@@ -229,7 +257,9 @@ class SimulationEngine:
                 raise TypeError(f"ml_predictor must have a predict_system(state) method, got {type(self.ml_predictor).__name__}")
 
     @property
-    def ids(self)->list: return self.bs.ids
+    def ids(self)->list:
+        "Institution ids in engine order."
+        return self.bs.ids
 
     def shock_vector(self, shock)->np.ndarray:
         "Scenario shock as a share of loans lost per institution, from a number, an array, or `{id: share}`."
@@ -253,8 +283,6 @@ def _is_uuid(k)->bool:
     except ValueError: return False
 
 # %% ../../nbs/engine/03_simulation.ipynb #6aa38b0d
-SPARSE_FROM = 300  # networks of at least this many institutions keep L as a CSR matrix
-
 def _rows(m)->np.ndarray:
     "Row sums of a dense or sparse matrix, as a flat array."
     return np.asarray(m.sum(1)).ravel()
@@ -273,25 +301,30 @@ def _edges(m)->int:
     if sparse.issparse(m): m.eliminate_zeros(); return m.nnz
     return int(np.count_nonzero(m))
 
-class _State:
-    "Mutable arrays of a run (L dense for small networks, CSR from `SPARSE_FROM` institutions)."
-    def __init__(self, bs:BalanceSheets):
-        L = bs.liabilities.astype(float)
-        self.L = sparse.csr_matrix(L) if bs.n >= SPARSE_FROM else L.copy()
-        self.cash, self.units, self.loans = bs.cash.astype(float).copy(), bs.securities.astype(float).copy(), bs.loans.astype(float).copy()
-        self.ext = bs.external_liabilities.astype(float).copy()
-        self.price = 1.0
-
-    def external_assets(self)->np.ndarray: return self.cash + self.units*self.price + self.loans
-
 def _sell(units_wanted, units_held):
     "Units actually sold: what is wanted, capped at what is held."
     return np.minimum(np.maximum(units_wanted, 0), units_held)
 
-#| export
+# %% ../../nbs/engine/03_simulation.ipynb #4fd0b9f0
+class _State:
+    "Mutable arrays of a run; the clearing fields are set by `_initial_state` and each step's `_propagate`."
+    def __init__(self, bs:BalanceSheets, sparse_from:int=SPARSE_FROM):
+        L = bs.liabilities.astype(float)
+        self.n, self.E0 = bs.n, bs.equity.astype(float)   # E0: equity at t=0, DebtRank's reference
+        self.L = sparse.csr_matrix(L) if bs.n >= sparse_from else L.copy()
+        self.cash, self.units, self.loans = bs.cash.astype(float).copy(), bs.securities.astype(float).copy(), bs.loans.astype(float).copy()
+        self.ext = bs.external_liabilities.astype(float).copy()
+        self.price, self.logret = 1.0, []
+        self.edges, self.topology_version = _edges(self.L), 0
+
+    def external_assets(self)->np.ndarray: return self.cash + self.units*self.price + self.loans
+    @property
+    def volatility(self)->float: return float(np.std(self.logret)) if self.logret else 0.0
+
+# %% ../../nbs/engine/03_simulation.ipynb #3ac60273
 @patch
-def _clear(self:SimulationEngine, st:_State, E0:np.ndarray):
-    "Phase 5: equity and total assets at clearing values, payments, insolvency mask, share of each debt that is paid."
+def _clear(self:SimulationEngine, st:_State):
+    "Equity and total assets at clearing values, payments, insolvency mask, share of each debt that is paid."
     e = st.external_assets()
     if self.contagion == 'eisenberg_noe':
         res = eisenberg_noe(st.L, e, st.ext)
@@ -299,15 +332,103 @@ def _clear(self:SimulationEngine, st:_State, E0:np.ndarray):
         return res.equity, e + st.L.T @ frac, res.payments, res.defaulted, frac
     A = st.L.T.toarray() if sparse.issparse(st.L) else st.L.T
     book = e + _rows(A) - _rows(st.L) - st.ext
-    eq = linear_debtrank(A, E0, E0 - book)
-    h = np.where(E0 > 0, np.clip((E0 - eq)/np.where(E0 > 0, E0, 1), 0, 1), 1.0)
+    eq = linear_debtrank(A, st.E0, st.E0 - book)
+    h = debtrank_distress(st.E0, eq)
     return eq, e + A @ (1 - h), _rows(st.L) + st.ext, eq <= 0, 1 - h
 
+# %% ../../nbs/engine/03_simulation.ipynb #c225bc4f
 @patch
-def _execute(self:SimulationEngine, st:_State, act:np.ndarray, alive:np.ndarray, forced_units:np.ndarray,
-             withdrawal_due:np.ndarray, market_cap:float)->float:
+def _initial_state(self:SimulationEngine)->_State:
+    "The state before the first step: balance sheets cleared as they stand, PDs at the structural prior, no stress."
+    st = _State(self.bs, self.sparse_from)
+    st.market_cap = self.market.market_cap_multiple*max(float(st.units.sum()), 1e-12)
+    st.equity, st.total_assets, st.payments, insolvent, st.frac = self._clear(st)
+    st.defaulted = insolvent.copy()
+    st.capital_ratio = capital_ratio(st.equity, st.total_assets)
+    st.pd = np.where(st.defaulted, 1.0, merton_prior(st.capital_ratio, self.bayes.asset_vol))
+    st.stress = np.where(st.defaulted, 1.0, 0.0)
+    st.distress = st.stress.copy()
+    return st
+
+# %% ../../nbs/engine/03_simulation.ipynb #b93b1d17
+@patch
+def _apply_shocks(self:SimulationEngine, st:_State, rng:np.random.Generator,
+                  scenario:np.ndarray=None, # share of loans lost; given on the shock step only
+                 )->tuple:
+    "Phase 1: loan values move, the scenario hits, the price recovers, distressed institutions face withdrawals."
+    alive = ~st.defaulted
+    z = rng.standard_normal(); eps = rng.standard_normal(st.n)
+    sc, si = self.shocks.common_vol, self.shocks.idio_vol
+    st.loans *= np.where(alive, np.exp(sc*z + si*eps - 0.5*(sc**2 + si**2)), 1.0)
+    if scenario is not None: st.loans *= 1 - scenario
+    st.price += self.market.recovery_rate*(1 - st.price)
+    want = self.shocks.withdrawal_rate*st.distress*st.ext*alive
+    want = np.minimum(want, st.cash + st.units*st.price)
+    from_cash = np.minimum(st.cash, want)
+    st.cash -= from_cash; st.ext -= from_cash
+    withdrawal_due = want - from_cash
+    return withdrawal_due, _sell(withdrawal_due/st.price, st.units)
+
+# %% ../../nbs/engine/03_simulation.ipynb #92db470e
+class _Estimate(NamedTuple):
+    "What phase 2 gives the later phases."
+    capital_ratio:np.ndarray  # marked after the shocks
+    total_assets:np.ndarray   # marked after the shocks
+    bayes:np.ndarray          # the Bayesian PD
+    pd:np.ndarray             # the PD the agents see: the ML one where it was confident
+    ml_used:np.ndarray        # bool: the ML prediction replaced the Bayesian one
+    state:SystemState=None    # the state a predictor or monitor saw (None when none asked)
+
+@patch
+def _system_state(self:SimulationEngine, st:_State, t:int, cr:np.ndarray, ta:np.ndarray, bayes:np.ndarray)->SystemState:
+    "The phase-2 `SystemState` of step `t`, with the topology version moved on if edges disappeared."
+    if _edges(st.L) != st.edges: st.edges, st.topology_version = _edges(st.L), st.topology_version + 1
+    return SystemState(self.ids, st.L, cr, liquidity_buffer(st.cash, ta), _cols(st.L), bayes, st.stress,
+                       self.bs.risk_appetite, st.defaulted.copy(), ta, st.price, st.volatility, t, st.topology_version)
+
+# %% ../../nbs/engine/03_simulation.ipynb #76d7045d
+@patch
+def _update_ml_predictions(self:SimulationEngine, state:SystemState, defaulted:np.ndarray):
+    "One batched prediction for all institutions; confident ones replace the Bayesian estimate."
+    try:
+        prob, conf = self.ml_predictor.predict_system(state)
+    except Exception as e:  # a failing model must not stop the simulation: the Bayesian estimate stands
+        warnings.warn(f"ML prediction failed at step {state.step} ({e}); using the Bayesian estimate")
+        return state.default_probability, np.zeros(len(state.ids), bool)
+    prob, conf = np.asarray(prob, float), np.asarray(conf, float)
+    used = (conf >= self.confidence_threshold) & ~defaulted & np.isfinite(prob)
+    return np.where(used, np.clip(prob, 0, 1), state.default_probability), used
+
+# %% ../../nbs/engine/03_simulation.ipynb #462454f1
+@patch
+def _update_default_probabilities(self:SimulationEngine, st:_State, t:int,
+                                  observe:bool=False, # build the `SystemState` even without a predictor
+                                 )->_Estimate:
+    "Phase 2: capital marked after the shocks, its Bayesian PD, and the ML PD where the predictor is confident."
+    e = st.external_assets()
+    ta = e + st.L.T @ st.frac
+    cr = capital_ratio(ta - _rows(st.L) - st.ext, ta)
+    bayes = bayes_update(st.pd, cr, cr - st.capital_ratio, st.defaulted, self.bayes)
+    use_ml = self.enable_ml and self.ml_predictor is not None
+    state = self._system_state(st, t, cr, ta, bayes) if use_ml or observe else None
+    pd_, used = self._update_ml_predictions(state, st.defaulted) if use_ml else (bayes, np.zeros(st.n, bool))
+    return _Estimate(cr, ta, bayes, pd_, used, state)
+
+# %% ../../nbs/engine/03_simulation.ipynb #ecb9ce27
+@patch
+def _decide(self:SimulationEngine, st:_State, est:_Estimate, rng:np.random.Generator)->np.ndarray:
+    "Phase 3: every institution's action (`Action` codes) by expected payoff."
+    A, ta = st.L.T, est.total_assets
+    sec_share, ib_share, liq = asset_share(st.units*st.price, ta), asset_share(_rows(A), ta), asset_share(st.cash, ta)
+    U = action_payoffs(est.capital_ratio, liq, ib_share, sec_share, st.stress, self.bs.risk_appetite,
+                       counterparty_pd(A, est.pd), market_pressure=1 - st.price, params=self.game)
+    return choose_actions(U, st.defaulted, self.game.temperature, rng)
+
+# %% ../../nbs/engine/03_simulation.ipynb #35423280
+@patch
+def _execute(self:SimulationEngine, st:_State, act:np.ndarray, forced_units:np.ndarray, withdrawal_due:np.ndarray)->float:
     "Phase 4: recalls by hoarders, sales by fire-sellers and deleveragers, one price impact for all sales."
-    g, P = self.game, st.price
+    g, P, alive = self.game, st.price, ~st.defaulted
     # hoarders call back a share of what they lent to solvent borrowers: L[j, i] for lender i
     hoarder = (act == Action.HOARD_LIQUIDITY)
     recall = _scale(st.L, alive.astype(float), g.hoard_fraction*hoarder)   # recall[j, i] owed back by j to i
@@ -319,7 +440,7 @@ def _execute(self:SimulationEngine, st:_State, act:np.ndarray, alive:np.ndarray,
     delev_units = _sell(g.deleverage_fraction*st.units*(act == Action.DELEVERAGE), st.units - forced_units - recall_units - fire_units)
     sold = forced_units + recall_units + fire_units + delev_units
     total = float(sold.sum())
-    P_new = float(fire_sale_price(P, total, market_cap, self.market.price_impact)) if total > 0 else P
+    P_new = float(fire_sale_price(P, total, st.market_cap, self.market.price_impact)) if total > 0 else P
     st.units -= sold
     st.price = P_new
     # withdrawals left unpaid by cash are paid from the forced sale, at the new price
@@ -337,7 +458,62 @@ def _execute(self:SimulationEngine, st:_State, act:np.ndarray, alive:np.ndarray,
     repay = np.minimum(proceeds, st.ext)
     st.ext -= repay
     st.cash += proceeds - repay
+    st.logret.append(math.log(P_new/P))
     return total
+
+# %% ../../nbs/engine/03_simulation.ipynb #f364a57c
+@patch
+def _propagate(self:SimulationEngine, st:_State, bayes:np.ndarray):
+    "Phase 5: clear, make defaults absorbing, then update distress, stress, capital ratio and the filtered PD."
+    st.equity, st.total_assets, st.payments, insolvent, st.frac = self._clear(st)
+    st.defaulted = st.defaulted | insolvent
+    h = debtrank_distress(st.E0, st.equity)
+    shortfall = np.clip(1 - asset_share(st.cash, st.total_assets)/max(self.game.liquidity_need, 1e-9), 0, 1)
+    st.distress = np.where(st.defaulted, 1.0, h)
+    st.stress = np.where(st.defaulted, 1.0, 1 - (1 - h)*(1 - shortfall))
+    st.pd = np.where(st.defaulted, 1.0, bayes)
+    st.capital_ratio = capital_ratio(st.equity, st.total_assets)
+
+# %% ../../nbs/engine/03_simulation.ipynb #8e893b93
+_ROWS = ('capital_ratio', 'liquidity_buffer', 'credit_exposure', 'default_probability', 'bayes_probability',
+         'stress_level', 'equity', 'total_assets', 'payments')
+
+class _History:
+    "The rows of a run, written from the state after each step; row 0 is the initial state."
+    def __init__(self, T:int, st:_State):
+        n = st.n
+        self.rows = {k: np.zeros((T + 1, n)) for k in _ROWS}
+        self.defaulted, self.ml_used = np.zeros((T + 1, n), bool), np.zeros((T + 1, n), bool)
+        self.action = np.full((T + 1, n), int(Action.NONE))
+        self.price, self.units_sold = np.ones(T + 1), np.zeros(T + 1)
+        self.states, self.risk = [], []
+        self.record(0, st, st.pd, st.pd)
+
+    def record(self, t:int, st:_State, bayes:np.ndarray, pd_:np.ndarray, act:np.ndarray=None, used:np.ndarray=None, sold:float=0.0):
+        "Write row `t`."
+        r = self.rows
+        r['capital_ratio'][t], r['liquidity_buffer'][t] = st.capital_ratio, liquidity_buffer(st.cash, st.total_assets)
+        r['credit_exposure'][t] = _cols(st.L)
+        r['default_probability'][t], r['bayes_probability'][t] = np.where(st.defaulted, 1.0, pd_), bayes
+        r['stress_level'][t], r['equity'][t], r['total_assets'][t], r['payments'][t] = st.stress, st.equity, st.total_assets, st.payments
+        self.defaulted[t], self.price[t], self.units_sold[t] = st.defaulted, st.price, sold
+        if act is not None: self.action[t], self.ml_used[t] = act, used
+
+    def observe(self, state:SystemState, keep:bool, monitor=None):
+        "Keep the phase-2 `state` (liabilities copied) if `keep`, and the risk monitor's reading of it."
+        if state is None: return
+        if keep: self.states.append(replace(state, liabilities=sparse.csr_matrix(state.liabilities, copy=True)))
+        if monitor is not None: self.risk.append(np.asarray(monitor.systemic_risk(state), float))
+
+# %% ../../nbs/engine/03_simulation.ipynb #af87dbf8
+@patch
+def result(self:_History, bs:BalanceSheets, scenario:np.ndarray, seed:int, params:dict)->SimulationResult:
+    "The `SimulationResult` of the rows written."
+    risk = np.vstack([np.full((1, self.risk[0].size), np.nan), np.vstack(self.risk)]) if self.risk else None
+    return SimulationResult(ids=list(bs.ids), names=list(bs.names), **self.rows,
+                            risk_appetite=np.tile(bs.risk_appetite, (len(self.price), 1)), defaulted=self.defaulted,
+                            action=self.action, price=self.price, units_sold=self.units_sold, ml_used=self.ml_used,
+                            initially_shocked=scenario > 0, seed=seed, states=self.states, systemic_risk=risk, params=params)
 
 # %% ../../nbs/engine/03_simulation.ipynb #170b3bbc
 @patch
@@ -354,106 +530,21 @@ def run_simulation(self:SimulationEngine,
     if T < 1: raise ValueError(f"steps must be in [1, inf), got {steps}")
     if not 1 <= int(shock_step) <= T: raise ValueError(f"shock_step must be in [1, {T}], got {shock_step}")
     seed = self.seed if seed is None else int(seed)
-    rng = np.random.default_rng(seed)
-    shock_v = self.shock_vector(shock)
-    bs, n = self.bs, self.bs.n
-    st = _State(bs)
-    market_cap = self.market.market_cap_multiple*max(float(st.units.sum()), 1e-12)
-    H = {k: np.zeros((T + 1, n)) for k in ('capital_ratio', 'liquidity_buffer', 'credit_exposure', 'default_probability',
-                                           'bayes_probability', 'stress_level', 'equity', 'total_assets', 'payments')}
-    defaulted_h, action_h, ml_h = np.zeros((T + 1, n), bool), np.full((T + 1, n), int(Action.NONE)), np.zeros((T + 1, n), bool)
-    price_h, sold_h = np.ones(T + 1), np.zeros(T + 1)
-    E0 = bs.equity.astype(float)
-    eq, ta, pay, insolvent, frac = self._clear(st, E0)
-    defaulted = insolvent.copy()
-    cr = np.clip(np.divide(eq, ta, out=np.zeros(n), where=ta > 0), 0, 1)
-    pd_ = np.where(defaulted, 1.0, merton_prior(cr, self.bayes.asset_vol))
-    stress = np.where(defaulted, 1.0, 0.0)
-    distress = stress.copy()
-    topo_version, edges = 0, _edges(st.L)
-    logret, states, risk = [], [], []
-    def record(t, eq, ta, pay, pd_b, pd_u, stress, act, used):
-        lb = np.clip(np.divide(st.cash, ta, out=np.zeros(n), where=ta > 0), 0, 1)
-        H['capital_ratio'][t] = np.clip(np.divide(eq, ta, out=np.zeros(n), where=ta > 0), 0, 1)
-        H['liquidity_buffer'][t] = lb
-        H['credit_exposure'][t] = _cols(st.L)
-        H['default_probability'][t], H['bayes_probability'][t] = pd_u, pd_b
-        H['stress_level'][t], H['equity'][t], H['total_assets'][t], H['payments'][t] = stress, eq, ta, pay
-        defaulted_h[t], action_h[t], ml_h[t] = defaulted, act, used
-        price_h[t] = st.price
-    record(0, eq, ta, pay, pd_, pd_, stress, np.full(n, int(Action.NONE)), np.zeros(n, bool))
+    rng, scenario = np.random.default_rng(seed), self.shock_vector(shock)
+    st = self._initial_state()
+    hist, observe = _History(T, st), record_states or self.risk_monitor is not None
     for t in tqdm(range(1, T + 1), disable=not progress, desc='simulation'):
-        alive = ~defaulted
-        # 1. shocks: loan values, scenario, withdrawals
-        z = rng.standard_normal(); eps = rng.standard_normal(n)
-        sc, si = self.shocks.common_vol, self.shocks.idio_vol
-        st.loans *= np.where(alive, np.exp(sc*z + si*eps - 0.5*(sc**2 + si**2)), 1.0)
-        if t == shock_step: st.loans *= 1 - shock_v
-        st.price += self.market.recovery_rate*(1 - st.price)
-        want = self.shocks.withdrawal_rate*distress*st.ext*alive
-        want = np.minimum(want, st.cash + st.units*st.price)
-        from_cash = np.minimum(st.cash, want)
-        st.cash -= from_cash; st.ext -= from_cash
-        withdrawal_due = want - from_cash
-        forced = _sell(withdrawal_due/st.price, st.units)
-        # 2. default probabilities: capital after the shock, at last step's clearing payments
-        e_now = st.external_assets()
-        received = st.L.T @ frac
-        eq_now = e_now + received - _rows(st.L) - st.ext
-        ta_now = e_now + received
-        cr_now = np.clip(np.divide(eq_now, ta_now, out=np.zeros(n), where=ta_now > 0), 0, 1)
-        pd_b = bayes_update(pd_, cr_now, cr_now - H['capital_ratio'][t - 1], defaulted, self.bayes)
-        pd_use, used = pd_b, np.zeros(n, bool)
-        if (self.enable_ml and self.ml_predictor is not None) or record_states or self.risk_monitor is not None:
-            if _edges(st.L) != edges: edges, topo_version = _edges(st.L), topo_version + 1
-            state = SystemState(self.ids, st.L, cr_now, np.clip(np.divide(st.cash, ta_now, out=np.zeros(n), where=ta_now > 0), 0, 1),
-                                _cols(st.L), pd_b, stress, bs.risk_appetite, defaulted.copy(), ta_now, st.price,
-                                float(np.std(logret)) if logret else 0.0, t, topo_version)
-            if record_states: states.append(replace(state, liabilities=sparse.csr_matrix(st.L, copy=True)))
-        if self.enable_ml and self.ml_predictor is not None:
-            pd_use, used = self._update_ml_predictions(state, defaulted)
-        if self.risk_monitor is not None:
-            risk.append(np.asarray(self.risk_monitor.systemic_risk(state), float))
-        # 3. decisions
-        A = st.L.T
-        sec_share = np.divide(st.units*st.price, ta_now, out=np.zeros(n), where=ta_now > 0)
-        ib_share = np.divide(_rows(A), ta_now, out=np.zeros(n), where=ta_now > 0)
-        liq = np.divide(st.cash, ta_now, out=np.zeros(n), where=ta_now > 0)
-        U = action_payoffs(cr_now, liq, ib_share, sec_share, stress, bs.risk_appetite, counterparty_pd(A, pd_use),
-                           market_pressure=1 - st.price, params=self.game)
-        act = choose_actions(U, defaulted, self.game.temperature, rng)
-        # 4. execution
-        P_before = st.price
-        sold = self._execute(st, act, alive, forced, withdrawal_due, market_cap)
-        logret.append(math.log(st.price/P_before))
-        # 5. propagation
-        eq, ta, pay, insolvent, frac = self._clear(st, E0)
-        defaulted = defaulted | insolvent
-        h = np.where(E0 > 0, np.clip((E0 - eq)/np.where(E0 > 0, E0, 1), 0, 1), 1.0)
-        cash_ratio = np.divide(st.cash, ta, out=np.zeros(n), where=ta > 0)
-        liq_stress = np.clip(1 - cash_ratio/max(self.game.liquidity_need, 1e-9), 0, 1)
-        distress = np.where(defaulted, 1.0, h)
-        stress = np.where(defaulted, 1.0, 1 - (1 - h)*(1 - liq_stress))
-        pd_ = np.where(defaulted, 1.0, pd_b)
-        record(t, eq, ta, pay, pd_b, np.where(defaulted, 1.0, pd_use), stress, act, used)
-        sold_h[t] = sold
-    return SimulationResult(ids=list(bs.ids), names=list(bs.names), **H, risk_appetite=np.tile(bs.risk_appetite, (T + 1, 1)),
-                            defaulted=defaulted_h, action=action_h, price=price_h, units_sold=sold_h, ml_used=ml_h,
-                            initially_shocked=shock_v > 0, seed=seed, states=states,
-                            systemic_risk=np.vstack([np.full((1, risk[0].size), np.nan), np.vstack(risk)]) if risk else None,
-                            params={'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
-                                    'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market),
-                                    'bayes': asdict(self.bayes)})
+        due, forced = self._apply_shocks(st, rng, scenario if t == shock_step else None)  # 1. shocks
+        est = self._update_default_probabilities(st, t, observe)                          # 2. default probabilities
+        hist.observe(est.state, record_states, self.risk_monitor)
+        act = self._decide(st, est, rng)                                                  # 3. decisions
+        sold = self._execute(st, act, forced, due)                                        # 4. execution
+        self._propagate(st, est.bayes)                                                    # 5. propagation
+        hist.record(t, st, est.bayes, est.pd, act, est.ml_used, sold)
+    return hist.result(self.bs, scenario, seed, self._run_params(shock_step))
 
-# %% ../../nbs/engine/03_simulation.ipynb #76d7045d
 @patch
-def _update_ml_predictions(self:SimulationEngine, state:SystemState, defaulted:np.ndarray):
-    "Phase 2 with ML: one batched prediction for all institutions; confident ones replace the Bayesian estimate."
-    try:
-        prob, conf = self.ml_predictor.predict_system(state)
-    except Exception as e:  # a failing model must not stop the simulation: the Bayesian estimate stands
-        warnings.warn(f"ML prediction failed at step {state.step} ({e}); using the Bayesian estimate")
-        return state.default_probability, np.zeros(len(state.ids), bool)
-    prob, conf = np.asarray(prob, float), np.asarray(conf, float)
-    used = (conf >= self.confidence_threshold) & ~defaulted & np.isfinite(prob)
-    return np.where(used, np.clip(prob, 0, 1), state.default_probability), used
+def _run_params(self:SimulationEngine, shock_step:int)->dict:
+    "The parameters of a run, as kept in `SimulationResult.params`."
+    return {'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
+            'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market), 'bayes': asdict(self.bayes)}
