@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 from ..config import ml_config, resolve_path
 from ..checks import check_int, check_number
-from ..checkpoint import ARTIFACTS, save_checkpoint, write_model_card, write_results
+from ..checkpoint import ARTIFACTS, check_results, save_checkpoint, write_model_card, write_results
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold
 from ..features.extractor import FEATURE_NAMES
 from ..data.synthetic_generator import SyntheticDataGenerator
@@ -113,7 +113,38 @@ def _manifest(ds:InstitutionDataset, tr:np.ndarray, va:np.ndarray)->dict:
             'n_groups': int(len(np.unique(g))) if g is not None else None,
             'val_groups': [_group_id(x) for x in np.unique(g[va])] if g is not None else None}
 
-# %% ../../nbs/training/02_default_predictor.ipynb #b7d461f7
+# %% ../../nbs/training/02_default_predictor.ipynb #4bdf8c63
+@patch
+def _fit(self:DefaultPredictorTrainer, dataset:InstitutionDataset, tr, va, epochs, patience, progress, trial)->tuple:
+    "Fit on the training rows with early stopping on validation AUC; return the loop's result, validation logits and labels."
+    if dataset.normalize: dataset.fit_normalization(tr)
+    (xt, yt), (xv, yv) = dataset.tensors(tr), dataset.tensors(va)
+    pos_weight = float((len(yt) - yt.sum()) / yt.sum())
+    torch.manual_seed(self.seed)
+    if self.model is None: self.model = DefaultPredictorModel(dropout=self.dropout)
+    device = torch.device(self.device) if self.device is not None else ml_config.device
+    loss = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([pos_weight], device=device))
+    trainer = Trainer(_Logits(self.model), loss, _auc_score, lr=self.lr, weight_decay=self.weight_decay,
+                      device=device, patience=patience, seed=self.seed, logger=training_logger())
+    val_loader = _batches(xv, yv, 8192, shuffle=False)
+    fit = trainer.fit(_batches(xt, yt, self.batch_size, True, self.seed), val_loader, epochs, trial=trial, progress=progress)
+    with torch.no_grad(): self.model.layers[-1].bias -= math.log(pos_weight)  # undo the prior shift of pos_weight
+    logits, labels = trainer.predict(val_loader)
+    return {**fit, 'pos_weight': pos_weight}, logits, labels
+
+# %% ../../nbs/training/02_default_predictor.ipynb #397a6b1c
+@patch
+def _save(self:DefaultPredictorTrainer, folder:Path, res:dict, epochs:int, patience:int)->Path:
+    "Write the checkpoint (weights, normalization, temperature, threshold, metrics) and the model card into `folder`."
+    fit_params = {'epochs_run': res['epochs_run'], 'best_epoch': res['best_epoch'], 'pos_weight': res['pos_weight']}
+    path = save_checkpoint(Path(folder)/ARTIFACTS['checkpoint'], self.model, normalization=res['normalization'],
+        threshold=res['threshold'], temperature=res['temperature'], feature_names=list(FEATURE_NAMES),
+        metrics=res['metrics'], params={**self.params, 'epochs': epochs, 'patience': patience, 'seed': self.seed, **fit_params},
+        data=res['data'], history=res['history'])
+    write_model_card(folder, 'default_predictor', res['metrics'], {**self.params, **fit_params}, res['data'], **DEFAULT_PREDICTOR_CARD)
+    return path
+
+# %% ../../nbs/training/02_default_predictor.ipynb #24fcf82b
 @patch
 def train(self:DefaultPredictorTrainer,
           dataset:InstitutionDataset,   # feature rows, labels and simulation groups
@@ -124,7 +155,7 @@ def train(self:DefaultPredictorTrainer,
           save_dir:str|Path|None=None,  # where to write best_model.pt and the model card; None writes nothing
           trial:optuna.Trial|None=None, # Optuna trial (reports val AUC per epoch, may prune)
          )->dict:
-    "Train, calibrate and (optionally) save the default predictor; return metrics and history."
+    "Train, calibrate and (optionally) save the default predictor; return the result (`metrics`, `checkpoint`, `timings`, `data`)."
     if not isinstance(dataset, InstitutionDataset):
         raise TypeError(f"dataset must be an InstitutionDataset, got {type(dataset).__name__}")
     t0, log = time.perf_counter(), training_logger()
@@ -133,40 +164,20 @@ def train(self:DefaultPredictorTrainer,
         if len(np.unique(dataset.labels[idx])) < 2:
             raise ValueError(f"the {name} split has only one class (positive rate {dataset.labels[idx].mean():.3f}); "
                              "AUC needs both: use more simulations, or a different val_fraction")
-    if dataset.normalize: dataset.fit_normalization(tr)
-    xt, yt = dataset.tensors(tr); xv, yv = dataset.tensors(va)
-    pos_weight = float((len(yt) - yt.sum()) / yt.sum())
-    torch.manual_seed(self.seed)
-    if self.model is None: self.model = DefaultPredictorModel(dropout=self.dropout)
-    model = self.model
-    log.info(f"DefaultPredictorTrainer.train: {len(tr)} train / {len(va)} val rows, pos_weight={pos_weight:.3f}, {self.params}")
-    device = torch.device(self.device) if self.device is not None else ml_config.device
-    loss = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([pos_weight], device=device))
-    trainer = Trainer(_Logits(model), loss, _auc_score, lr=self.lr, weight_decay=self.weight_decay,
-                      device=device, patience=patience, seed=self.seed, logger=log)
-    val_loader = _batches(xv, yv, 8192, shuffle=False)
-    fit = trainer.fit(_batches(xt, yt, self.batch_size, True, self.seed), val_loader, epochs, trial=trial, progress=progress)
-    with torch.no_grad(): model.layers[-1].bias -= math.log(pos_weight)  # undo the prior shift of pos_weight
-    logits, yv_ = trainer.predict(val_loader)
-    cal = _calibrate(logits, yv_)
-    metrics = {'val_auc': fit['best_score'], 'val_f1': cal['best_val_f1'],
-               **{k: v for k, v in cal.items() if k != 'best_val_f1'}, 'val_pos_rate': float(yv.mean())}
-    res = {'best_val_auc': fit['best_score'], **cal, 'history': fit['history'], 'best_epoch': fit['best_epoch'],
-           'epochs_run': fit['epochs_run'], 'pos_weight': pos_weight, 'normalization': dataset.normalization,
-           'params': self.params, 'data': _manifest(dataset, tr, va), 'checkpoint': None}
-    if save_dir is not None:
-        folder = Path(save_dir)
-        res['checkpoint'] = save_checkpoint(folder/'best_model.pt', model, normalization=dataset.normalization,
-            threshold=cal['threshold'], temperature=cal['temperature'], feature_names=list(FEATURE_NAMES),
-            metrics=metrics, params={**self.params, 'epochs': epochs, 'patience': patience, 'seed': self.seed,
-                                     'pos_weight': pos_weight, 'best_epoch': fit['best_epoch']},
-            data=res['data'], history=fit['history'])
-        write_model_card(folder, 'default_predictor', metrics, {**self.params, 'epochs_run': fit['epochs_run'],
-                         'best_epoch': fit['best_epoch'], 'pos_weight': pos_weight}, res['data'], **DEFAULT_PREDICTOR_CARD)
-    res['train_s'] = time.perf_counter() - t0
-    log.info(f"DefaultPredictorTrainer.train done in {res['train_s']:.1f}s: " +
+    log.info(f"DefaultPredictorTrainer.train: {len(tr)} train / {len(va)} val rows, {self.params}")
+    fit, logits, labels = self._fit(dataset, tr, va, epochs, patience, progress, trial)
+    cal = _calibrate(logits, labels)
+    metrics = {'val_auc': fit['best_score'], 'val_f1': cal.pop('best_val_f1'),
+               **{k: cal.pop(k) for k in list(cal) if k.startswith('val_')}, 'val_pos_rate': float(dataset.labels[va].mean())}
+    res = {'metrics': metrics, 'checkpoint': None, 'timings': {}, 'data': _manifest(dataset, tr, va),
+           'best_val_auc': metrics['val_auc'], **cal, 'history': fit['history'], 'best_epoch': fit['best_epoch'],
+           'epochs_run': fit['epochs_run'], 'pos_weight': fit['pos_weight'], 'normalization': dataset.normalization,
+           'params': self.params}
+    if save_dir is not None: res['checkpoint'] = self._save(Path(save_dir), res, epochs, patience)
+    res['timings']['train_s'] = time.perf_counter() - t0
+    log.info(f"DefaultPredictorTrainer.train done in {res['timings']['train_s']:.1f}s: " +
              ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()) + f"; checkpoint {res['checkpoint']}")
-    self.results = res
+    self.results = check_results(res)
     return res
 
 # %% ../../nbs/training/02_default_predictor.ipynb #84fc1104
@@ -222,10 +233,8 @@ def train_default_predictor(
 )->dict:
     "Generate simulations, (search,) train, calibrate and save the default predictor; return the trainer's results plus timings."
     for name, v, lo in (('num_simulations', num_simulations, 2), ('epochs', epochs, 1), ('batch_size', batch_size, 2), ('n_trials', n_trials, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < 1):
-        raise ValueError(f"learning_rate must be in (0, 1), got {learning_rate!r}")
+        check_int(name, v, lo)
+    check_number('learning_rate', learning_rate, 0, 1, lo_open=True)
     log = training_logger()
     save_dir = resolve_path(save_dir) if save_dir is not None else ml_config.ML_MODELS_PATH/'default_predictor'
     gen = SyntheticDataGenerator(sizes=sizes, topologies=tuple(topologies) if topologies else tuple(SyntheticDataGenerator().topologies),
@@ -243,7 +252,9 @@ def train_default_predictor(
         best_params = trainer.hyperparameter_search(dataset=ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20))
         search_s = time.perf_counter() - t0
     res = trainer.train(dataset=ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir)
-    res.update({'datagen_s': datagen_s, 'search_s': search_s, 'best_params': best_params, 'rows': int(len(df)),
-                'pos_rate': float(df['label'].mean()), 'data_path': str(data_path) if data_path else None,
-                'generator': gen.params, 'save_dir': str(save_dir), 'dataset': ds})
+    res['timings'].update(data_s=datagen_s, search_s=search_s)
+    res['data'].update(rows=int(len(df)), pos_rate=float(df['label'].mean()), data_path=str(data_path) if data_path else None,
+                       generator=gen.params)
+    res.update(best_params=best_params, save_dir=str(save_dir), dataset=ds)
+    write_results(save_dir, res)
     return res

@@ -25,14 +25,15 @@ __all__ = ['LOGGER_NAME', 'training_logger', 'default_unpack', 'Trainer', 'hyper
 LOGGER_NAME = 'rudra_ml.training'
 
 def training_logger(
-    path:str|Path|None=None, # log file; None uses the configured `RUDRA_ML_LOG_PATH` (logs/ml_training.log)
+    path:str|Path|None=None, # log file; None: the file it already writes to, else `RUDRA_ML_LOG_PATH` (logs/ml_training.log)
 )->logging.Logger:
     "The training logger, appending to the training log file."
-    p = resolve_path(path if path is not None else ml_config.LOG_PATH)
-    p.parent.mkdir(parents=True, exist_ok=True)
     log = logging.getLogger(LOGGER_NAME)
     log.setLevel(logging.INFO)
     handlers = [h for h in log.handlers if isinstance(h, logging.FileHandler)]
+    if path is None and handlers: return log
+    p = resolve_path(path if path is not None else ml_config.LOG_PATH)
+    p.parent.mkdir(parents=True, exist_ok=True)
     if not any(Path(h.baseFilename) == p for h in handlers):
         for h in handlers: log.removeHandler(h); h.close()
         h = logging.FileHandler(p, mode='a', encoding='utf-8')
