@@ -4,6 +4,8 @@
 
 # %% ../nbs/00_config.ipynb #090267c7
 from __future__ import annotations
+import importlib.util
+from configparser import ConfigParser, Error as IniError
 from pathlib import Path
 from typing import Literal
 
@@ -11,27 +13,60 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # %% auto #0
-__all__ = ['PROJECT_ROOT', 'ml_config', 'resolve_path', 'MLConfig', 'ConfigError', 'load_config']
+__all__ = ['PACKAGE_DIR', 'CHECKOUT', 'PROJECT_ROOT', 'SHIPPED', 'SHIPPED_MODELS', 'SHIPPED_DIR', 'ml_config', 'find_checkout',
+           'resolve_path', 'shipped_path', 'MLConfig', 'ConfigError', 'load_config', 'checkpoint_path']
 
 # %% ../nbs/00_config.ipynb #5e626a7f
-def _find_root(start:Path)->Path:
-    "The nearest folder at or above `start` that holds `settings.ini`, else `start`'s parent."
-    for d in (start, *start.parents):
-        if (d/'settings.ini').exists(): return d
-    return start.parent
+def find_checkout(
+    package_dir:Path, # the folder of the imported `rudra_ml` package
+)->Path|None:
+    "The checkout `package_dir` belongs to: its parent when that holds rudra_ml's `settings.ini`, else None."
+    root = Path(package_dir).resolve().parent
+    ini = root/'settings.ini'
+    if not ini.is_file(): return None
+    cp = ConfigParser(delimiters=['='], interpolation=None)
+    try: cp.read(ini, encoding='utf-8')
+    except (IniError, UnicodeDecodeError, OSError): return None
+    return root if cp['DEFAULT'].get('lib_name') == 'rudra_ml' else None
 
-PROJECT_ROOT = _find_root(Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd())
+# %% ../nbs/00_config.ipynb #326bced1
+PACKAGE_DIR = Path(importlib.util.find_spec('rudra_ml').origin).resolve().parent # the imported package
+CHECKOUT = find_checkout(PACKAGE_DIR)                            # None in an installed wheel
+PROJECT_ROOT = CHECKOUT if CHECKOUT is not None else Path.cwd()  # the checkout, else the working directory
 
+# %% ../nbs/00_config.ipynb #99ed78e5
 def resolve_path(
-    p:str|Path, # a path from the configuration
+    p:str|Path,                  # a path from the configuration
+    root:Path|None=CHECKOUT,     # the checkout to fall back to (None: no fallback)
 )->Path:
-    "`p` as an absolute path: relative paths are tried under the working directory, then under the project root."
+    "`p` as an absolute path: relative paths are tried under the working directory, then under the checkout."
     p = Path(p).expanduser()
     if p.is_absolute(): return p
     cwd = Path.cwd()/p
-    if cwd.exists(): return cwd.resolve()
-    root = PROJECT_ROOT/p
-    return root.resolve() if root.exists() else cwd.resolve()
+    if cwd.exists() or root is None: return cwd.resolve()
+    in_root = Path(root)/p
+    return in_root.resolve() if in_root.exists() else cwd.resolve()
+
+# %% ../nbs/00_config.ipynb #b9505781
+SHIPPED = {  # folder under rudra_ml/_shipped/ -> (its source folder in the checkout, the files packaged, as globs)
+    'ml_models': ('ml_models', ('*/best_model.pt', '*/model_card.json', '*/MODEL_CARD.md')),
+    'eba_2018': ('data/eba_2018', ('EBA_2018.csv', 'README.md')),
+}
+SHIPPED_MODELS = ('default_predictor', 'cascade_classifier', 'state_forecaster') # the shipped checkpoints' folders
+SHIPPED_DIR = PACKAGE_DIR/'_shipped'  # the wheel's copies (absent in a checkout)
+
+# %% ../nbs/00_config.ipynb #32ee6aa9
+def shipped_path(
+    *parts:str,               # a folder of `SHIPPED` ('ml_models' or 'eba_2018'), then the path inside it
+    root:Path|None=CHECKOUT,  # the checkout (None: an installed wheel)
+    shipped:Path=SHIPPED_DIR, # the wheel's copies
+)->Path:
+    "A shipped file: the checkout's copy when it exists, else the wheel's; when neither exists, the first of them."
+    if not parts or parts[0] not in SHIPPED:
+        raise ValueError(f"shipped_path's first part must be one of {sorted(SHIPPED)}, got {parts[0] if parts else None!r}")
+    rest = Path(*parts[1:])
+    cands = ([Path(root)/SHIPPED[parts[0]][0]/rest] if root is not None else []) + [Path(shipped)/parts[0]/rest]
+    return next((p for p in cands if p.exists()), cands[0])
 
 # %% ../nbs/00_config.ipynb #8da77c2f
 class MLConfig(BaseSettings):
@@ -46,6 +81,7 @@ class MLConfig(BaseSettings):
     # -- project paths
     DATA_PATH:Path = Path('./data')                 # generated data sets
     LOG_PATH:Path = Path('./logs/ml_training.log')  # training log
+    EBA_PATH:Path = Field(default_factory=lambda: shipped_path('eba_2018', 'EBA_2018.csv')) # EBA 2018 balance sheets
     # -- reproducibility and labels
     SEED:int = Field(0, ge=0)                       # default seed of jobs and generators
     LABEL_HORIZON:int = Field(5, ge=1, le=100)      # a row is labelled 1 when the institution defaults within H steps
@@ -81,3 +117,16 @@ def load_config(**overrides)->MLConfig:
 
 # %% ../nbs/00_config.ipynb #6dddc256
 ml_config = load_config()
+
+# %% ../nbs/00_config.ipynb #7e87b9bf
+def checkpoint_path(
+    model:str,                 # the model's folder: 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    models_path:str|Path=None, # folder of trained checkpoints (None: `ml_config.ML_MODELS_PATH`)
+)->Path:
+    "The `best_model.pt` of `model`: the trained one under `models_path` when it exists, else the shipped one."
+    if not isinstance(model, str) or model in ('', '.', '..') or Path(model).name != model:
+        raise ValueError(f"model must be a folder name under RUDRA_ML_MODELS_PATH such as {SHIPPED_MODELS[0]!r}, got {model!r}")
+    trained = (ml_config.ML_MODELS_PATH if models_path is None else resolve_path(models_path))/model/'best_model.pt'
+    if trained.exists(): return trained
+    shipped = shipped_path('ml_models', model, 'best_model.pt')
+    return shipped if shipped.exists() else trained

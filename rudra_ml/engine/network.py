@@ -4,7 +4,6 @@
 
 # %% ../../nbs/engine/01_network.ipynb #db5d8d0e
 from __future__ import annotations
-import os
 import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..config import PROJECT_ROOT
+from ..config import MLConfig, ml_config, resolve_path
 
 # %% auto #0
 __all__ = ['NODE_FIELDS', 'AMOUNT_FIELDS', 'TOPOLOGIES', 'RUDRA_NAMESPACE', 'BalanceSheets', 'MissingAttributeError',
@@ -480,10 +479,11 @@ def load_balance_sheet_csv(
     return out
 
 # %% ../../nbs/engine/01_network.ipynb #abe6cb60
-def eba_path()->Path:
-    "Path of `EBA_2018.csv`: `$RUDRA_ML_EBA_PATH`, else `PROJECT_ROOT/../shared/data/eba_2018/EBA_2018.csv`."
-    env = os.environ.get('RUDRA_ML_EBA_PATH')
-    return Path(env).expanduser() if env else PROJECT_ROOT.parent/'shared'/'data'/'eba_2018'/'EBA_2018.csv'
+def eba_path(
+    config:MLConfig=None, # settings to read `EBA_PATH` from (None: `ml_config`)
+)->Path:
+    "Path of `EBA_2018.csv`: the configuration's `EBA_PATH` (`RUDRA_ML_EBA_PATH`, default the shipped file)."
+    return resolve_path((config or ml_config).EBA_PATH)
 
 # %% ../../nbs/engine/01_network.ipynb #357ef71c
 RUDRA_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, 'https://github.com/rudra-ml/rudra_ml')

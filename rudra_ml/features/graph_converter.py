@@ -13,12 +13,12 @@ from fastcore.basics import patch
 from scipy import sparse
 from torch_geometric.data import Batch, Data
 
-from ..engine.network import BalanceSheets, to_arrays
+from ..engine.network import AMOUNT_FIELDS, BalanceSheets, to_arrays
 from ..engine.simulation import ShockParams, SimulationEngine, SystemState
 
 # %% auto #0
 __all__ = ['NODE_FEATURES', 'N_NODE_FEATURES', 'CALM', 'signed_equity', 'cascade_node_features', 'exposure_edges', 'shock_state',
-           'check_graph_tensors', 'GraphDataConverter']
+           'check_graph_tensors', 'weight_edges', 'GraphDataConverter']
 
 # %% ../../nbs/features/01_graph_converter.ipynb #31bd2b10
 NODE_FEATURES = ('capital_ratio', 'equity_ratio', 'shortfall', 'liquidity_buffer', 'securities_share',
@@ -153,9 +153,30 @@ def _name(graph, u)->str:
     "A node's label for messages: its `name`, else the node itself."
     return repr(graph.nodes[u].get('name', str(u)))
 
+# %% ../../nbs/features/01_graph_converter.ipynb #eb222b07
+def _has_balance_sheets(graph:nx.DiGraph)->bool:
+    "Whether any node carries a balance-sheet amount (then all must: `to_arrays` checks)."
+    return any(f in d for _, d in graph.nodes(data=True) for f in AMOUNT_FIELDS)
+
+def weight_edges(
+    graph:nx.DiGraph, # any DiGraph; edge u -> v with an optional `weight` (1 when absent)
+)->tuple[np.ndarray, np.ndarray]:
+    "`edge_index [2, E]` in node order (row-major, as `exposure_edges`) and the edges' `weight`, 1 when absent."
+    pos = {u: i for i, u in enumerate(graph.nodes)}
+    rows = []
+    for a, b, d in graph.edges(data=True):
+        try: w = float(d.get('weight', 1.0))
+        except (TypeError, ValueError): w = float('nan')
+        if not (np.isfinite(w) and w >= 0):
+            raise ValueError(f"edge weight must be a finite number >= 0, got {d.get('weight')!r} on edge {_name(graph, a)} -> {_name(graph, b)}")
+        if w > 0: rows.append((pos[a], pos[b], w))
+    u, v, w = (np.array(c) for c in zip(*rows)) if rows else (np.zeros(0),)*3
+    order = np.lexsort((v, u))
+    return np.stack([u[order], v[order]]).astype(np.int64), w[order].astype(np.float32)
+
 # %% ../../nbs/features/01_graph_converter.ipynb #945b5579
 class GraphDataConverter:
-    "Financial networks and engine states as PyG graphs (edge u -> v: u owes v; weight min(1, owed / creditor equity))."
+    "Financial networks and engine states as PyG graphs (edge u -> v: u owes v; weight min(1, owed / creditor equity), else the edge's `weight`)."
     def __init__(self,
                  node_feature_dim:int=N_NODE_FEATURES, # features per node the model expects
                 ):
@@ -193,9 +214,8 @@ class GraphDataConverter:
             raise ValueError(f"node_features must be finite, got {x[i, j]} for node {_name(graph, nodes[i])} ({what})")
         return x.astype(np.float32)
 
-    def _data(self, x, liabilities, equity, label)->Data:
-        "Assemble and check a `Data` graph."
-        ei, w = exposure_edges(liabilities, equity)
+    def _data(self, x, ei, w, label)->Data:
+        "Assemble and check a `Data` graph from features, `edge_index` and edge weights."
         d = Data(x=torch.as_tensor(x, dtype=torch.float32), edge_index=torch.from_numpy(ei), edge_weight=torch.from_numpy(w))
         check_graph_tensors(d.x, d.edge_index, d.edge_weight, self.node_feature_dim)
         y = _label(label)
@@ -205,15 +225,18 @@ class GraphDataConverter:
 # %% ../../nbs/features/01_graph_converter.ipynb #82d79ddb
 @patch
 def networkx_to_pyg(self:GraphDataConverter,
-                    graph:nx.DiGraph,  # a financial network (rudra_ml.engine.network), edge u -> v: u owes v
+                    graph:nx.DiGraph,  # a financial network (rudra_ml.engine.network) or any DiGraph; edge u -> v: u owes v
                     node_features,     # {node: array[F]} or an [N, F] array in node order
                     label:int=None,    # 0 no cascade, 1 local, 2 systemic (None: unlabelled)
                    )->Data:
-    "A PyG graph: `x` in node order, edges debtor -> creditor, weights = exposure / creditor's equity (capped at 1)."
+    "A PyG graph: `x` in node order, edges debtor -> creditor, weights = exposure / creditor's equity (capped at 1), else the edges' `weight`."
     _check_graph(graph)
     x = self._feature_matrix(graph, node_features)
-    bs = to_arrays(graph)
-    return self._data(x, bs.liabilities, bs.equity, label)
+    if _has_balance_sheets(graph):
+        bs = to_arrays(graph)
+        ei, w = exposure_edges(bs.liabilities, bs.equity)
+    else: ei, w = weight_edges(graph)
+    return self._data(x, ei, w, label)
 
 @patch
 def state_to_pyg(self:GraphDataConverter,
@@ -224,7 +247,7 @@ def state_to_pyg(self:GraphDataConverter,
     "A PyG graph of an engine state, with the ten `NODE_FEATURES`."
     if len(state.ids) == 0: raise ValueError("state is empty: it has no institutions")
     ref = _reference(reference, len(state.ids), state.ids)
-    return self._data(cascade_node_features(state, ref), state.liabilities, ref.equity, label)
+    return self._data(cascade_node_features(state, ref), *exposure_edges(state.liabilities, ref.equity), label)
 
 @patch
 def states_to_batch(self:GraphDataConverter,
