@@ -5,42 +5,22 @@
 # %% ../../nbs/data/02_synthetic_generator.ipynb #e214cddc
 from __future__ import annotations
 import hashlib, json, math, re, subprocess
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 from fastcore.basics import patch
 
 import rudra_ml
-from ..config import ml_config, resolve_path, PROJECT_ROOT
-from ..engine.network import TOPOLOGIES, generate_network
-from ..engine.game_theory import GameParams
-from ..engine.simulation import SimulationEngine, ShockParams
+from ..config import ml_config, resolve_path, CHECKOUT
+from ..checks import check_int, check_pair
+from ..engine.network import TOPOLOGIES
+from .runner import SimulationSpec, run_simulations
 from ..features.extractor import FeatureExtractor, FEATURE_NAMES
 
 # %% auto #0
-__all__ = ['SimulationSpec', 'default_steps', 'simulation_rows', 'SyntheticDataGenerator', 'content_hash']
-
-# %% ../../nbs/data/02_synthetic_generator.ipynb #cbd2d354
-@dataclass
-class SimulationSpec:
-    "Everything one simulation of the generator needs, drawn from its own seed."
-    simulation_id:int     # index in the generator's stream (the group id of its rows)
-    topology:str          # a key of TOPOLOGIES
-    n:int                 # institutions
-    network_seed:int      # seed of generate_network
-    engine_seed:int       # seed of the run
-    shock:float           # common share of loans lost at step 1
-    targeted:list         # extra share of loans lost per institution (0 for most)
-    vol_scale:float       # multiplier of the engine's loan volatilities
-    temperature:float     # logit temperature of the decisions
-    steps:int             # steps of the run
-    horizon:int           # H of the labels
-    contagion:str         # propagation model
+__all__ = ['default_steps', 'simulation_rows', 'SyntheticDataGenerator', 'content_hash']
 
 # %% ../../nbs/data/02_synthetic_generator.ipynb #104c4591
 def default_steps(
@@ -53,13 +33,8 @@ def simulation_rows(
     spec:SimulationSpec, # the simulation
 )->pd.DataFrame:
     "Run `spec` and return one row per (step, institution alive at the step), features + label + metadata."
-    g = generate_network(spec.topology, n=spec.n, seed=spec.network_seed)
-    base = ShockParams()
-    eng = SimulationEngine(g, max_timesteps=spec.steps, seed=spec.engine_seed, contagion=spec.contagion,
-                           game=GameParams(temperature=spec.temperature),
-                           shocks=ShockParams(common_vol=base.common_vol*spec.vol_scale, idio_vol=base.idio_vol*spec.vol_scale))
     targeted = np.asarray(spec.targeted, float)
-    res = eng.run_simulation(shock=np.clip(spec.shock + targeted, 0, 1), shock_step=1, record_states=True)
+    res = spec.run(record_states=True)
     ds, H, fx = default_steps(res.defaulted), spec.horizon, FeatureExtractor()
     parts = []
     for t in range(1, spec.steps - H + 2):
@@ -78,20 +53,6 @@ def simulation_rows(
     df['targeted_shock'] = targeted[df['institution'].to_numpy()]
     df['vol_scale'], df['temperature'] = spec.vol_scale, spec.temperature
     return df
-
-# %% ../../nbs/data/02_synthetic_generator.ipynb #ce3322b3
-def _pair(name, v, lo=0.0, hi=math.inf)->tuple:
-    "A (low, high) range inside [lo, hi], or a `ValueError` naming it."
-    try: a, b = map(float, v)
-    except (TypeError, ValueError): raise ValueError(f"{name} must be a (low, high) pair, got {v!r}") from None
-    if not (lo <= a <= b <= hi): raise ValueError(f"{name} must satisfy {lo:g} <= low <= high <= {hi:g}, got {v!r}")
-    return (a, b)
-
-def _int(name, v, lo)->int:
-    "An integer >= lo, or a `ValueError` naming it."
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    return int(v)
 
 # %% ../../nbs/data/02_synthetic_generator.ipynb #630f5f0b
 class SyntheticDataGenerator:
@@ -115,22 +76,22 @@ class SyntheticDataGenerator:
         try: sizes = tuple(sizes)
         except TypeError: raise ValueError(f"sizes must be a tuple of integers >= 3, got {sizes!r}") from None
         if not sizes: raise ValueError("sizes must name at least one network size, got ()")
-        self.sizes = tuple(_int('sizes', s, 3) for s in sizes)
+        self.sizes = tuple(check_int('sizes', s, 3) for s in sizes)
         if isinstance(topologies, str): topologies = (topologies,)
         self.topologies = tuple(topologies)
         bad = [t for t in self.topologies if t not in TOPOLOGIES]
         if not self.topologies or bad:
             raise ValueError(f"topologies must be a non-empty tuple of {', '.join(map(repr, TOPOLOGIES))}, got {bad or topologies!r}")
-        self.horizon = _int('horizon', ml_config.LABEL_HORIZON if horizon is None else horizon, 1)
-        self.steps = _int('steps', steps, 1)
+        self.horizon = check_int('horizon', ml_config.LABEL_HORIZON if horizon is None else horizon, 1)
+        self.steps = check_int('steps', steps, 1)
         if self.steps < self.horizon: raise ValueError(f"steps must be >= horizon ({self.horizon}) so that some step has a full horizon, got {steps}")
-        self.seed = _int('seed', ml_config.SEED if seed is None else seed, 0)
-        self.n_jobs = _int('n_jobs', n_jobs, 1)
-        self.shock_range = _pair('shock_range', shock_range, 0, 1)
+        self.seed = check_int('seed', ml_config.SEED if seed is None else seed, 0)
+        self.n_jobs = check_int('n_jobs', n_jobs, 1)
+        self.shock_range = check_pair('shock_range', shock_range, 0, 1)
         if not 0 <= targeted_prob <= 1: raise ValueError(f"targeted_prob must be in [0, 1], got {targeted_prob!r}")
         self.targeted_prob = float(targeted_prob)
-        self.targeted_fraction, self.targeted_loss = _pair('targeted_fraction', targeted_fraction, 0, 1), _pair('targeted_loss', targeted_loss, 0, 1)
-        self.vol_scale_range, self.temperature_range = _pair('vol_scale_range', vol_scale_range), _pair('temperature_range', temperature_range)
+        self.targeted_fraction, self.targeted_loss = check_pair('targeted_fraction', targeted_fraction, 0, 1), check_pair('targeted_loss', targeted_loss, 0, 1)
+        self.vol_scale_range, self.temperature_range = check_pair('vol_scale_range', vol_scale_range, 0, math.inf), check_pair('temperature_range', temperature_range, 0, math.inf)
         self.contagion = contagion or ml_config.CONTAGION
         if self.contagion not in ('eisenberg_noe', 'debtrank'):
             raise ValueError(f"contagion must be 'eisenberg_noe' or 'debtrank', got {self.contagion!r}")
@@ -148,7 +109,7 @@ class SyntheticDataGenerator:
                         i:int, # simulation index in this generator's stream (>= 0)
                        )->SimulationSpec:
         "The scenario of simulation `i`, drawn from `SeedSequence(seed, spawn_key=(0, i))`."
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(0, _int('i', i, 0))))
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(0, check_int('i', i, 0))))
         topology = self.topologies[rng.integers(len(self.topologies))]
         n = self.sizes[rng.integers(len(self.sizes))]
         network_seed, engine_seed = (int(x) for x in rng.integers(2**32, size=2))
@@ -157,9 +118,10 @@ class SyntheticDataGenerator:
         hit = rng.random(n) < rng.uniform(*self.targeted_fraction)
         loss = rng.uniform(*self.targeted_loss, n)
         targeted = np.where(has_targeted & hit, loss, 0.0)
-        return SimulationSpec(int(i), topology, int(n), network_seed, engine_seed, shock, targeted.tolist(),
-                              float(rng.uniform(*self.vol_scale_range)), float(rng.uniform(*self.temperature_range)),
-                              self.steps, self.horizon, self.contagion)
+        return SimulationSpec(int(i), topology, int(n), network_seed, engine_seed, self.steps, shock=shock,
+                              targeted=tuple(targeted.tolist()), vol_scale=float(rng.uniform(*self.vol_scale_range)),
+                              temperature=float(rng.uniform(*self.temperature_range)), horizon=self.horizon,
+                              contagion=self.contagion)
 
 # %% ../../nbs/data/02_synthetic_generator.ipynb #3787c363
 @patch
@@ -169,19 +131,9 @@ def generate(self:SyntheticDataGenerator,
              start:int=0,          # index of the first simulation (ids start..start+num-1)
             )->pd.DataFrame:
     "Rows of simulations `start .. start + num_simulations - 1`, in (simulation, step, institution) order."
-    num, start = _int('num_simulations', num_simulations, 1), _int('start', start, 0)
+    num, start = check_int('num_simulations', num_simulations, 1), check_int('start', start, 0)
     specs = [self.simulation_spec(i) for i in range(start, start + num)]
-    bar = tqdm(total=num, disable=not progress, desc='simulations')
-    if self.n_jobs == 1 or num == 1:
-        parts = []
-        for s in specs: parts.append(simulation_rows(s)); bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=min(self.n_jobs, num)) as ex:
-            futs = [ex.submit(simulation_rows, s) for s in specs]
-            for _ in as_completed(futs): bar.update()
-            parts = [f.result() for f in futs]
-    bar.close()
-    df = pd.concat(parts, ignore_index=True)
+    df = pd.concat(run_simulations(simulation_rows, specs, self.n_jobs, progress), ignore_index=True)
     df.attrs['generation'] = {'params': self.params, 'method': 'generate', 'num_simulations': num, 'start': start}
     return df
 
@@ -214,12 +166,12 @@ def generate_balanced_dataset(self:SyntheticDataGenerator,
                               progress:bool=True,         # show progress bars
                              )->tuple:
     "`(features, labels)`: a DataFrame of FEATURE_NAMES + 'simulation_id' and a Series 'label', with the given share of positives."
-    target = _int('target_samples', target_samples, 2)
+    target = check_int('target_samples', target_samples, 2)
     if not 0 < default_ratio < 1: raise ValueError(f"default_ratio must be in (0, 1), got {default_ratio!r}")
     n_pos = int(round(target*default_ratio)); n_neg = target - n_pos
-    if num_simulations is not None: df = self.generate(_int('num_simulations', num_simulations, 1), progress)
+    if num_simulations is not None: df = self.generate(check_int('num_simulations', num_simulations, 1), progress)
     else:
-        cap = _int('max_simulations', max_simulations, 1)
+        cap = check_int('max_simulations', max_simulations, 1)
         df = self.generate(min(cap, max(2*self.n_jobs, 8)), progress)
         while True:
             k = df['simulation_id'].nunique()
@@ -242,8 +194,9 @@ def generate_balanced_dataset(self:SyntheticDataGenerator,
 # %% ../../nbs/data/02_synthetic_generator.ipynb #bd720747
 def _git_commit()->str|None:
     "The project's HEAD commit, or None outside a git checkout."
+    if CHECKOUT is None: return None   # an installed package: whatever repository the user is in is not ours
     try:
-        r = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+        r = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=CHECKOUT, capture_output=True, text=True, timeout=10)
         return r.stdout.strip() or None if r.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
 

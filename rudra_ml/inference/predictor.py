@@ -13,7 +13,7 @@ import numpy as np
 import networkx as nx
 import torch
 
-from ..config import ml_config
+from ..config import ml_config, checkpoint_path
 from ..engine.game_theory import AgentState
 from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor
 from ..models.default_predictor import DefaultPredictorModel
@@ -26,8 +26,8 @@ __all__ = ['log', 'default_model_path', 'FoldedMLP', 'check_features', 'Predicti
 log = logging.getLogger('rudra_ml.inference')
 
 def default_model_path()->Path:
-    "Where the shipped default predictor lives: `<RUDRA_ML_MODELS_PATH>/default_predictor/best_model.pt`."
-    return ml_config.ML_MODELS_PATH/'default_predictor'/'best_model.pt'
+    "The default predictor's checkpoint: `<RUDRA_ML_MODELS_PATH>/default_predictor/best_model.pt`, else the one shipped with the package."
+    return checkpoint_path('default_predictor')
 
 # %% ../../nbs/inference/00_predictor.ipynb #a144fe3b
 class FoldedMLP:
