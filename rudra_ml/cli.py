@@ -20,7 +20,7 @@ from .inference.predictor import DefaultPredictor
 from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifier
 
 # %% auto #0
-__all__ = ['build_network', 'parse_shocks', 'run_main_job', 'main']
+__all__ = ['REPORTED', 'build_network', 'parse_shocks', 'train_models', 'run_main_job', 'main']
 
 # %% ../nbs/99_cli.ipynb #8adf941e
 def build_network(
@@ -59,6 +59,46 @@ def _plot(runs:dict, path:Path, risk:bool=False):
         a.set_title(t); a.set_xlabel('step'); a.grid(alpha=.3)
     ax[0].legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
+# what the report quotes of each trained model: (model, metrics)
+REPORTED = {'default_predictor': ('val_auc', 'val_f1', 'val_ece'),
+            'cascade_classifier': ('test_macro_f1', 'test_macro_auc', 'test_ece'),
+            'state_forecaster': ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall')}
+
+def _trained(name:str, res:dict)->dict:
+    "What the report keeps of a training result (the shared schema): the reported metrics, timings, checkpoint."
+    return {**{k: _num(res['metrics'].get(k)) for k in REPORTED[name]},
+            **{k: round(float(v), 2) for k, v in res['timings'].items()}, 'checkpoint': str(res['checkpoint'])}
+
+def train_models(
+    out:Path,                # the job's folder (models go to out/models/<model>)
+    g,                       # the network the cascade monitor will watch
+    train_simulations:int,   # simulations for training
+    epochs:int,              # maximum training epochs
+    seed:int,                # random seed
+    progress:bool=False,     # progress bars
+)->tuple:
+    "Train the three models with a small budget; return the report's summary of each, the predictor and the cascade monitor."
+    dp = train_default_predictor(num_simulations=train_simulations, epochs=epochs, seed=seed,
+                                 save_dir=out/'models'/'default_predictor', progress=progress)
+    cc = train_cascade_classifier(num_networks=max(24, 3*train_simulations), epochs=epochs, scenarios_per_network=6, seed=seed,
+                                  save_dir=out/'models'/'cascade_classifier', progress=progress, n_jobs=2)
+    sf = train_state_forecaster(num_simulations=max(20, train_simulations), epochs=max(1, epochs//6), seed=seed, n_jobs=2,
+                                save_dir=out/'models'/'state_forecaster', progress=progress, samples_per_epoch=4096)
+    training = {name: _trained(name, r) for name, r in (('default_predictor', dp), ('cascade_classifier', cc), ('state_forecaster', sf))}
+    training['default_predictor'].update(rows=dp['data']['rows'], temperature=round(dp['temperature'], 4))
+    predictor = DefaultPredictor(model_path=dp['checkpoint'], strict=True)
+    monitor = CascadeRiskMonitor(g, model=load_cascade_classifier(cc['checkpoint'])[0])
+    return training, predictor, monitor
+
+def _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)->tuple:
+    "The stress scenario with the trained predictor in the loop and the cascade monitor reporting: runs and their summaries."
+    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor,
+                           risk_monitor=monitor)
+    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
+    return runs, {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean()),
+                             'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
+                             'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())} for s, r in runs.items()}
+
 def run_main_job(
     out:str|Path='runs/main',   # folder for the report
     network:str='scale_free',   # network kind (see `build_network`)
@@ -67,45 +107,22 @@ def run_main_job(
     shocks:str='0.02,0.05,0.1,0.2', # common loan-loss shocks to compare
     seed:int=0,                 # random seed
     contagion:str=None,         # 'eisenberg_noe' or 'debtrank' (None: configured)
-    train:bool=True,            # train the default predictor first and compare ML off / on
+    train:bool=True,            # train the three models first and compare ML off / on
     train_simulations:int=40,   # simulations for training
     epochs:int=20,              # maximum training epochs
     progress:bool=False,        # progress bars
 )->dict:
-    "The main job: train the default predictor, build a network, run the stress scenario with ML off and on, write report.md, summary.json and plots."
+    "The main job: train the models, build a network, run the stress scenario with ML off and on, write report.md, summary.json and plots."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    shock_list = parse_shocks(shocks)
-    g = build_network(network, n, seed)
-    t0 = time.perf_counter()
-    training, predictor, monitor = None, None, None
-    if train:
-        res = train_default_predictor(num_simulations=train_simulations, epochs=epochs, seed=seed, save_dir=out/'models'/'default_predictor',
-                                      progress=progress)
-        training = {k: round(float(res[k]), 4) for k in ('best_val_auc', 'best_val_f1', 'val_ece', 'temperature', 'train_s', 'datagen_s')}
-        training.update(rows=res['rows'], checkpoint=str(res['checkpoint']))
-        predictor = DefaultPredictor(model_path=res['checkpoint'], strict=True)
-        cc = train_cascade_classifier(num_networks=max(24, 3*train_simulations), epochs=epochs, scenarios_per_network=6, seed=seed,
-                                      save_dir=out/'models'/'cascade_classifier', progress=progress, n_jobs=2)
-        training['cascade_classifier'] = {k: _num(cc[k]) for k in ('test_macro_f1', 'test_macro_auc', 'test_ece')}
-        training['cascade_classifier'].update(total_s=round(cc['total_s'], 2), checkpoint=str(cc['checkpoint']))
-        monitor = CascadeRiskMonitor(g, model=load_cascade_classifier(cc['checkpoint'])[0])
-        sf = train_state_forecaster(num_simulations=max(20, train_simulations), epochs=max(1, epochs//6), seed=seed, n_jobs=2,
-                                    save_dir=out/'models'/'state_forecaster', progress=progress, samples_per_epoch=4096)
-        training['state_forecaster'] = {k: _num(sf['metrics'].get(k)) for k in ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall')}
-        training['state_forecaster'].update(train_s=round(sf['train_s'], 2), checkpoint=str(sf['checkpoint']))
+    shock_list, g, t0 = parse_shocks(shocks), build_network(network, n, seed), time.perf_counter()
+    training, predictor, monitor = train_models(out, g, train_simulations, epochs, seed, progress) if train else (None, None, None)
     eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion)
     runs = {s: eng.run_simulation(shock=s) for s in shock_list}
     summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
                'contagion': eng.contagion, 'training': training, 'runs': {f'{s:g}': r.summary() for s, r in runs.items()}}
     _plot(runs, out/'simulation.png')
     if predictor is not None:
-        eng_ml = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor,
-                                  risk_monitor=monitor)
-        runs_ml = {s: eng_ml.run_simulation(shock=s) for s in shock_list}
-        summary['runs_ml'] = {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean()),
-                                          'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
-                                          'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())}
-                              for s, r in runs_ml.items()}
+        runs_ml, summary['runs_ml'] = _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)
         _plot(runs_ml, out/'simulation_ml.png', risk=True)
     summary['elapsed_s'] = round(time.perf_counter() - t0, 3)
     (out/'summary.json').write_text(json.dumps(summary, indent=2))
@@ -129,15 +146,14 @@ def _report(s:dict, shock_list:list, network:str)->str:
     md = ["# rudra_ml stress report\n", f"Network: {network}, {s['n']} institutions, {s['edges']} interbank exposures; "
           f"{s['steps']} steps, {s['contagion']} clearing, seed {s['seed']}.\n"]
     if s['training']:
-        t = s['training']
+        t, c, f = (s['training'][m] for m in REPORTED)
         md += ["## Default predictor, trained for this run\n",
-               f"{t['rows']} institution-steps from simulations; validation AUC {t['best_val_auc']:.3f}, F1 {t['best_val_f1']:.3f}, "
-               f"ECE {t['val_ece']:.3f} after temperature scaling (T = {t['temperature']:.2f}); data {t['datagen_s']:.1f} s, training {t['train_s']:.1f} s. "
+               f"{t['rows']} institution-steps from simulations; validation AUC {_f(t['val_auc'])}, F1 {_f(t['val_f1'])}, "
+               f"ECE {_f(t['val_ece'])} after temperature scaling (T = {t['temperature']:.2f}); data {t['data_s']:.1f} s, training {t['train_s']:.1f} s. "
                f"Checkpoint: `{t['checkpoint']}`.\n"]
-        c, f = t['cascade_classifier'], t['state_forecaster']
         md += ["## Cascade classifier and state forecaster, trained for this run\n",
                f"Cascade GNN on held-out networks: macro-F1 {_f(c['test_macro_f1'])}, macro AUC {_f(c['test_macro_auc'])}, ECE {_f(c['test_ece'])} "
-               f"({c['total_s']:.1f} s with its simulations). State forecaster on held-out simulations: RMSE {_f(f['test_rmse'], '.4f')} "
+               f"({c['data_s'] + c['train_s']:.1f} s with its simulations). State forecaster on held-out simulations: RMSE {_f(f['test_rmse'], '.4f')} "
                f"(persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on validation runs: precision {_f(f['val_ews_precision'], '.2f')}, "
                f"recall {_f(f['val_ews_recall'], '.2f')} ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
     md += ["## Stress scenario, Bayesian default probabilities (ML off)\n", table(s['runs']), "![simulation](simulation.png)\n"]
@@ -178,7 +194,7 @@ def main(
         return
     s = run_main_job(out=out or 'runs/main', network=network, n=n, steps=steps, shocks=shocks, seed=seed, contagion=contagion,
                      train=train, train_simulations=train_simulations, epochs=epochs, progress=True)
-    if s['training']: print(f"default predictor: validation AUC {s['training']['best_val_auc']:.3f}, ECE {s['training']['val_ece']:.3f}")
+    if s['training']: print(f"default predictor: validation AUC {s['training']['default_predictor']['val_auc']:.3f}, ECE {s['training']['default_predictor']['val_ece']:.3f}")
     for k, v in s['runs'].items():
         ml = s.get('runs_ml', {}).get(k)
         print(f"shock {float(k):.0%}: {v['defaults']} of {s['n']} defaulted, system equity lost {v['equity_loss_fraction']:.1%}"

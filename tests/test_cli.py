@@ -14,7 +14,7 @@ def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     assert (out/'simulation.png').stat().st_size > 10_000
     report = (out/'report.md').read_text()
     assert '| common loan shock |' in report and 'with the ML predictor on' in report
-    assert (out/'models'/'default_predictor'/'best_model.pt').exists() and 0 <= s['training']['best_val_auc'] <= 1
+    assert (out/'models'/'default_predictor'/'best_model.pt').exists() and 0 <= s['training']['default_predictor']['val_auc'] <= 1
     assert set(s['runs_ml']) == {'0.05', '0.5'}
     for m in ('cascade_classifier', 'state_forecaster'):
         assert (out/'models'/m/'best_model.pt').exists() and m in s['training'], m

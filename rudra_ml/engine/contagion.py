@@ -11,6 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..checks import check_range
+
 # %% auto #0
 __all__ = ['ClearingResult', 'eisenberg_noe', 'debtrank_distress', 'system_debtrank', 'linear_debtrank', 'CascadeResult',
            'threshold_cascade', 'fire_sale_price']
@@ -56,25 +58,6 @@ def _check_vector(
             raise ValueError(f"{name} must be finite, got a NaN or infinite entry")
         if nonneg and lo < 0:
             raise ValueError(f"{name} must be non-negative and finite{hint}, got min {lo:g}")
-    return a
-
-def _check_scalar(
-    name:str,        # argument name, used in the error message
-    x,               # a number or an array of numbers
-    lo:float,        # smallest accepted value
-    hi:float=np.inf, # largest accepted value
-    lo_open:bool=False, # exclude `lo` itself (a strictly positive quantity)
-)->np.ndarray:
-    "`x` as a float array; raise `ValueError` naming `name` unless every value is finite and in the range."
-    a = np.asarray(x, dtype=float)
-    rng = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{']' if np.isfinite(hi) else ')'}"
-    if a.size == 0: return a
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite and in {rng}, got {a[~np.isfinite(a)].ravel()[0]}")
-    bad = (a <= lo) if lo_open else (a < lo)
-    bad |= a > hi
-    if bad.any():
-        raise ValueError(f"{name} must be in {rng}, got {a[bad].ravel()[0]:g}")
     return a
 
 # %% ../../nbs/engine/02_contagion.ipynb #1bb69313
@@ -190,8 +173,8 @@ def eisenberg_noe(
                       hint=' (model a net external debt as external_liabilities)')
     el = np.zeros(n) if external_liabilities is None else _check_vector(
         'external_liabilities', external_liabilities, n, nonneg=True)
-    _check_scalar('tol', tol, 0, lo_open=True)
-    max_iter = 100*n + 1000 if max_iter is None else int(_check_scalar('max_iter', max_iter, 1))
+    check_range('tol', tol, 0, lo_open=True)
+    max_iter = 100*n + 1000 if max_iter is None else int(check_range('max_iter', max_iter, 1))
     p_bar = np.asarray(L.sum(1)).ravel() + el
     inv = np.divide(1.0, p_bar, out=np.zeros(n), where=p_bar > 0)
     out = _en_fictitious_default(L, e, p_bar, inv)
@@ -261,8 +244,8 @@ def linear_debtrank(
     n = A.shape[0]
     E0 = _check_vector('equity', equity, n)
     s = _check_vector('shock', shock, n, scalar_ok=True)
-    max_iter = int(_check_scalar('max_iter', max_iter, 1))
-    _check_scalar('tol', tol, 0, lo_open=True)
+    max_iter = int(check_range('max_iter', max_iter, 1))
+    check_range('tol', tol, 0, lo_open=True)
     h = debtrank_distress(E0, E0 - s)
     for k in range(1, max_iter + 1):
         new = debtrank_distress(E0, E0 - s - A @ h)
@@ -313,7 +296,7 @@ def threshold_cascade(
     A = _check_matrix('exposures', exposures)
     n = A.shape[0]
     E = _check_vector('equity', equity, n)
-    R = float(_check_scalar('recovery_rate', recovery_rate, 0, 1))
+    R = float(check_range('recovery_rate', recovery_rate, 0, 1))
     d = _default_mask(initial_defaults, n) | (E <= 0)
     rounds = np.where(d, 0, -1)
     losses = np.zeros(n)
@@ -336,9 +319,9 @@ def fire_sale_price(
     beta,         # price impact per unit of market sold (>= 0)
 ):
     "Price after a fire sale: p * exp(-beta * sold / market_cap) (Cifuentes, Ferrucci and Shin 2005 style impact)."
-    p = _check_scalar('price', price, 0)
-    q = _check_scalar('sold', sold, 0)
-    m = _check_scalar('market_cap', market_cap, 0, lo_open=True)
-    b = _check_scalar('beta', beta, 0)
+    p = check_range('price', price, 0)
+    q = check_range('sold', sold, 0)
+    m = check_range('market_cap', market_cap, 0, lo_open=True)
+    b = check_range('beta', beta, 0)
     out = p*np.exp(-b*q/m)
     return float(out) if out.ndim == 0 else out

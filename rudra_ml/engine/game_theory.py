@@ -11,9 +11,11 @@ from uuid import UUID
 
 import numpy as np
 
+from ..checks import check_range
+
 # %% auto #0
-__all__ = ['STATE_RANGES', 'STATE_FIELDS', 'ACTIONS', 'check_range', 'AgentState', 'Action', 'GameParams', 'counterparty_pd',
-           'action_payoffs', 'choose_actions']
+__all__ = ['STATE_RANGES', 'STATE_FIELDS', 'ACTIONS', 'AgentState', 'Action', 'GameParams', 'counterparty_pd', 'action_payoffs',
+           'choose_actions']
 
 # %% ../../nbs/engine/00_game_theory.ipynb #24aae78f
 STATE_RANGES = {
@@ -25,20 +27,6 @@ STATE_RANGES = {
     'risk_appetite': (0.0, 1.0),
 }
 STATE_FIELDS = tuple(STATE_RANGES)
-
-def check_range(
-    name:str,   # field name, used in the error message
-    value,      # a number or an array of numbers
-    lo:float,   # smallest accepted value
-    hi:float,   # largest accepted value (inf for none)
-):
-    "Raise `ValueError` naming `name` unless every value is finite and in [lo, hi]."
-    a = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite, got {a[~np.isfinite(a)].ravel()[0] if a.ndim else float(a)}")
-    if a.size and (a.min() < lo or a.max() > hi):
-        bad = a.min() if a.min() < lo else a.max()
-        raise ValueError(f"{name} must be in [{lo:g}, {hi:g}], got {float(bad):g}")
 
 # %% ../../nbs/engine/00_game_theory.ipynb #809a9b31
 @dataclass

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..checks import check_pair
 from ..config import MLConfig, ml_config, resolve_path
 
 # %% auto #0
@@ -276,13 +277,6 @@ def reconstruct_max_entropy(
     return _dense(r, s, M)
 
 # %% ../../nbs/engine/01_network.ipynb #42de0a72
-def _check_range(name, r, lo=0., hi=1., open_lo=False):
-    "Validate a (low, high) pair inside [lo, hi]."
-    try: a, b = map(float, r)
-    except (TypeError, ValueError): raise ValueError(f"{name} must be a (low, high) pair, got {r!r}") from None
-    if not (lo <= a <= b <= hi) or (open_lo and a <= lo):
-        raise ValueError(f"{name} must satisfy {lo} {'<' if open_lo else '<='} low <= high <= {hi}, got {r!r}")
-
 @dataclass(frozen=True)
 class BalanceSheetParams:
     "Distributions the generators draw balance sheets from; shares are fractions of total assets."
@@ -299,9 +293,9 @@ class BalanceSheetParams:
             raise ValueError(f"size_median must be positive, got {self.size_median}")
         if not (np.isfinite(self.size_sigma) and self.size_sigma >= 0):
             raise ValueError(f"size_sigma must be >= 0, got {self.size_sigma}")
-        _check_range('capital_ratio_range', self.capital_ratio_range, 0., 1., open_lo=True)
+        check_pair('capital_ratio_range', self.capital_ratio_range, 0., 1., lo_open=True)
         if self.capital_ratio_range[1] >= 1: raise ValueError(f"capital_ratio_range must stay below 1, got {self.capital_ratio_range!r}")
-        for f in ('interbank_share_range', 'cash_share_range', 'securities_share_range'): _check_range(f, getattr(self, f))
+        for f in ('interbank_share_range', 'cash_share_range', 'securities_share_range'): check_pair(f, getattr(self, f))
         if self.interbank_share_range[0] == 0 < self.interbank_share_range[1]:
             raise ValueError("interbank_share_range must have low > 0 (or be (0, 0) for no interbank positions), got "
                              f"{self.interbank_share_range!r}: a bank with an edge but no interbank target leaves RAS no solution")

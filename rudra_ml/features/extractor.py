@@ -13,6 +13,7 @@ import networkx as nx
 from scipy import sparse
 from fastcore.basics import patch
 
+from ..checks import check_number
 from ..engine.game_theory import AgentState, GameParams
 from ..engine.simulation import SystemState
 
@@ -291,13 +292,6 @@ def extract_system(self:FeatureExtractor,
 # %% ../../nbs/features/00_extractor.ipynb #57ac1b96
 _FIELDS = ('capital_ratio', 'liquidity_buffer', 'credit_exposure', 'default_probability', 'stress_level', 'risk_appetite', 'is_defaulted')
 
-def _check_scalar(name, v, lo)->float:
-    "`v` as a finite float >= lo, or an error naming `name`."
-    try: x = float(v)
-    except (TypeError, ValueError): raise TypeError(f"{name} must be a number, got {type(v).__name__}") from None
-    if not (np.isfinite(x) and lo <= x): raise ValueError(f"{name} must be finite and >= {lo:g}, got {v}")
-    return x
-
 def _graph_edges(network:nx.DiGraph, ids:list)->EdgeList:
     "The graph's debts from the edges' `weight` (1 when absent), checked positive and finite, no self-loops."
     idx = {u: k for k, u in enumerate(ids)}
@@ -333,7 +327,7 @@ def extract_network(self:FeatureExtractor,
     states = [all_agent_states[u] for u in ids]
     bad = next((s for s in states if not isinstance(s, AgentState)), None)
     if bad is not None: raise TypeError(f"all_agent_states values must be AgentState, got {type(bad).__name__}")
-    price, volatility = _check_scalar('price', price, 0.0), _check_scalar('volatility', volatility, 0.0)
+    price, volatility = check_number('price', price, 0.0), check_number('volatility', volatility, 0.0)
     A = np.array([[getattr(s, f) for f in _FIELDS] for s in states], dtype=float)
     e = _graph_edges(network, ids)
     T = self._topology(('graph', len(ids), hash(tuple(ids)), hash(e.rows.tobytes() + e.cols.tobytes())), e)
