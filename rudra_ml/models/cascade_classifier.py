@@ -17,18 +17,18 @@ from torch import nn
 from torch_geometric.nn import GCNConv, GINEConv, GraphConv, SAGEConv, global_mean_pool
 
 from ..config import ml_config
+from ..checks import check_int, check_number
 from ..engine.network import to_arrays
 from ..engine.simulation import SimulationResult, SystemState
 from ..features.graph_converter import (GraphDataConverter, N_NODE_FEATURES, NODE_FEATURES,
                                                check_graph_tensors)
-from ..checkpoint import CheckpointError, load_checkpoint
+from ..checkpoint import ARTIFACTS, CheckpointError, load_checkpoint
+from ..data.cascade_generator import CASCADE_CLASSES
 
 # %% auto #0
-__all__ = ['CASCADE_CLASSES', 'CONVS', 'CascadeClassifierGNN', 'cascade_checkpoint_path', 'load_cascade_classifier',
-           'CascadeRiskMonitor']
+__all__ = ['CONVS', 'CascadeClassifierGNN', 'cascade_checkpoint_path', 'load_cascade_classifier', 'CascadeRiskMonitor']
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #6898d1a9
-CASCADE_CLASSES = ('no_cascade', 'local_cascade', 'systemic_cascade')
 CONVS = ('gcn', 'graph', 'sage', 'gin')
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #92348a7b
@@ -39,12 +39,6 @@ def _conv(kind:str, width:int)->nn.Module:
     if kind == 'sage': return SAGEConv(width, width)
     if kind == 'gin': return GINEConv(nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width)), edge_dim=1)
     raise ValueError(f"conv must be one of {', '.join(map(repr, CONVS))}, got {kind!r}")
-
-def _positive_int(name, v)->int:
-    "`v` as a positive int, or a ValueError naming `name`."
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #57ae22e4
 class CascadeClassifierGNN(nn.Module):
@@ -58,16 +52,16 @@ class CascadeClassifierGNN(nn.Module):
                  dropout:float=0.1,       # dropout before the output layer
                 ):
         super().__init__()
-        self.node_feature_dim = _positive_int('node_feature_dim', node_feature_dim)
-        self.hidden_channels = _positive_int('hidden_channels', hidden_channels)
-        self.num_classes = _positive_int('num_classes', num_classes)
-        self.num_layers = _positive_int('num_layers', num_layers)
-        if not 0 <= dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.conv, self.dropout = conv, float(dropout)
+        self.node_feature_dim = check_int('node_feature_dim', node_feature_dim)
+        self.hidden_channels = check_int('hidden_channels', hidden_channels)
+        self.num_classes = check_int('num_classes', num_classes)
+        self.num_layers = check_int('num_layers', num_layers)
+        self.conv, self.dropout = conv, check_number('dropout', dropout, 0, 1)
         h = self.hidden_channels
         self.embed = nn.Linear(self.node_feature_dim, h)
         self.convs = nn.ModuleList([_conv(conv, h) for _ in range(self.num_layers)])
         self.head = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, self.num_classes))
+        # the normalization (buffer names as in the shipped checkpoint), the calibration temperature, a trained flag
         self.register_buffer('feature_mean', torch.zeros(self.node_feature_dim))
         self.register_buffer('feature_std', torch.ones(self.node_feature_dim))
         self.register_buffer('temperature', torch.tensor(1.0))
@@ -102,23 +96,29 @@ class CascadeClassifierGNN(nn.Module):
 # %% ../../nbs/models/01_cascade_classifier.ipynb #697a0f6d
 @patch
 def set_normalization(self:CascadeClassifierGNN,
-                      mean:np.ndarray|torch.Tensor, # [F] feature means of the training nodes
-                      std:np.ndarray|torch.Tensor,  # [F] their standard deviations (floored at 1e-6)
+                      normalization:dict, # {'mean': [F], 'std': [F]} of the training nodes (std floored at 1e-6)
                      ):
-    "Store the feature standardisation the model applies to its raw input."
-    m, s = (torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (mean, std))
+    "Store the feature normalization the model applies to its raw input."
+    if not (isinstance(normalization, dict) and {'mean', 'std'} <= set(normalization)):
+        raise ValueError(f"normalization must be a dict with 'mean' and 'std', got {normalization!r:.100}")
+    m, s = (torch.as_tensor(np.asarray(normalization[k].detach().cpu() if isinstance(normalization[k], torch.Tensor) else normalization[k],
+                                       dtype=np.float32)) for k in ('mean', 'std'))
     if m.shape != (self.node_feature_dim,) or s.shape != (self.node_feature_dim,):
-        raise ValueError(f"mean and std must have shape ({self.node_feature_dim},), got {tuple(m.shape)} and {tuple(s.shape)}")
-    if not (torch.isfinite(m).all() and torch.isfinite(s).all()): raise ValueError("mean and std must be finite")
+        raise ValueError(f"normalization mean and std must have shape ({self.node_feature_dim},), got {tuple(m.shape)} and {tuple(s.shape)}")
+    if not (torch.isfinite(m).all() and torch.isfinite(s).all()): raise ValueError("normalization mean and std must be finite")
     self.feature_mean.copy_(m); self.feature_std.copy_(s.clamp(min=1e-6))
+
+@patch(as_prop=True)
+def normalization(self:CascadeClassifierGNN)->dict:
+    "The stored normalization, `{'mean': [...], 'std': [...]}`."
+    return {'mean': self.feature_mean.tolist(), 'std': self.feature_std.tolist()}
 
 @patch
 def set_temperature(self:CascadeClassifierGNN,
                     temperature:float, # T > 0; probabilities are softmax(logits / T)
                    ):
     "Store the calibration temperature."
-    if not (np.isfinite(temperature) and temperature > 0): raise ValueError(f"temperature must be positive and finite, got {temperature!r}")
-    self.temperature.fill_(float(temperature))
+    self.temperature.fill_(check_number('temperature', temperature, 0, lo_open=True))
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #1b2dff1c
 def _as_tensor(a, dtype, device)->torch.Tensor|None:
@@ -160,7 +160,7 @@ def predict(self:CascadeClassifierGNN,
 # %% ../../nbs/models/01_cascade_classifier.ipynb #f3416f97
 def cascade_checkpoint_path()->Path:
     "Where the shipped classifier lives: `<RUDRA_ML_MODELS_PATH>/cascade_classifier/best_model.pt`."
-    return ml_config.ML_MODELS_PATH/'cascade_classifier'/'best_model.pt'
+    return ml_config.ML_MODELS_PATH/'cascade_classifier'/ARTIFACTS['checkpoint']
 
 def load_cascade_classifier(
     path:str|Path|None=None, # checkpoint; None: `cascade_checkpoint_path()`
