@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from torch import nn
 from torch_geometric.nn import GCNConv, GINEConv, GraphConv, SAGEConv, global_mean_pool
 
-from ..config import ml_config
+from ..config import checkpoint_path
 from ..checks import check_int, check_number
 from ..engine.network import to_arrays
 from ..engine.simulation import SimulationResult, SystemState
@@ -159,8 +159,8 @@ def predict(self:CascadeClassifierGNN,
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #f3416f97
 def cascade_checkpoint_path()->Path:
-    "Where the shipped classifier lives: `<RUDRA_ML_MODELS_PATH>/cascade_classifier/best_model.pt`."
-    return ml_config.ML_MODELS_PATH/'cascade_classifier'/ARTIFACTS['checkpoint']
+    "The classifier's checkpoint: `<RUDRA_ML_MODELS_PATH>/cascade_classifier/best_model.pt`, else the one shipped with the package."
+    return checkpoint_path('cascade_classifier')
 
 def load_cascade_classifier(
     path:str|Path|None=None, # checkpoint; None: `cascade_checkpoint_path()`
