@@ -1,6 +1,7 @@
 "The state-forecaster training job (papermill), run end to end with tiny parameters into a temporary folder."
 import hashlib, json
 import papermill as pm
+from rudra_ml.checkpoint import ARTIFACTS
 
 def _digest(p): return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None
 
@@ -12,10 +13,10 @@ def test_train_state_forecaster_job(tmp_path, root):
                         kernel_name='python3', progress_bar=False,
                         parameters=dict(num_simulations=14, epochs=1, samples_per_epoch=256, hidden_dim=8, steps=40,
                                         seed=0, save_dir=str(out), threads=1, progress=False))
-    for f in ('best_model.pt', 'model_card.json', 'MODEL_CARD.md', 'training.png', 'forecasts.png', 'results.json'):
+    for f in (*ARTIFACTS.values(), 'forecasts.png'):
         assert (out/f).exists(), f
     s = json.loads((out/'results.json').read_text())
-    assert s['test_rmse'] > 0 and s['train_s'] > 0
+    assert s['metrics']['test_rmse'] > 0 and s['timings']['train_s'] > 0 and set(s) >= {'metrics', 'checkpoint', 'timings', 'data'}
     from rudra_ml.models.state_forecaster import EarlyWarningSystem
     ews = EarlyWarningSystem.from_checkpoint(out/'best_model.pt', device='cpu')
     assert ews.calibrated and ews.model.hidden_dim == 8

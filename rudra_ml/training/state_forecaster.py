@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from numbers import Real
 from pathlib import Path
 from typing import Sequence
 
@@ -15,23 +16,27 @@ import optuna
 import pandas as pd
 import torch
 from fastcore.basics import patch
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Ridge
 
 from ..config import ml_config
-from ..data.timeseries_loader import (STATE_FEATURES, FEATURE_SCALES, CANDIDATE_FEATURES, WINDOW_SIZE, FORECAST_HORIZON, History,
-                                             WindowSet, generate_histories, make_windows, split_windows, fit_scaling,
-                                             window_batches, unpack_windows)
-from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, event_windows, event_metrics,
-                                              raw_risk_score, apply_calibration, reliability_table, MODEL_NAME,
-                                              default_proximity, operating_threshold, event_curve,
-                                              best_lead, shock_lead_bound, threshold_grid)
+from ..checks import check_int
+from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, write_model_card, write_results
+from ..calibration import reliability_bins
+from ..features.state_features import STATE_FEATURES, FEATURE_SCALES, CANDIDATE_FEATURES
+from ..data.timeseries_loader import (WINDOW_SIZE, FORECAST_HORIZON, History, WindowSet, generate_histories,
+                                             make_windows, split_windows, fit_window_normalization, window_batches,
+                                             unpack_windows)
+from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, WARNING_THRESHOLD, MODEL_NAME,
+                                              raw_risk_score, apply_calibration, default_proximity)
 from .trainer import Trainer, training_logger, hyperparameter_search
-from ..checkpoint import write_model_card
 
 # %% auto #0
-__all__ = ['STATE_FORECASTER_CARD', 'RULES', 'forecast_metrics', 'persistence_forecast', 'LinearARForecaster', 'scaled_mse',
-           'forecast_score', 'StateForecasterTrainer', 'rule_thresholds', 'evaluate_forecaster',
-           'train_state_forecaster', 'feature_screen']
+__all__ = ['RELIABILITY_EDGES', 'PRECISION_FLOOR', 'RECALL_FLOOR', 'STATE_FORECASTER_CARD', 'RULES', 'forecast_metrics',
+           'persistence_forecast', 'LinearARForecaster', 'scaled_mse', 'forecast_score', 'fit_calibration', 'calibrate',
+           'event_windows', 'event_metrics', 'threshold_grid', 'event_curve', 'best_lead', 'shock_lead_bound',
+           'operating_threshold', 'tune_threshold', 'StateForecasterTrainer', 'rule_thresholds', 'evaluate_forecaster',
+           'simulate_split', 'held_out_metrics', 'train_state_forecaster', 'feature_screen']
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #b60f0e98
 def forecast_metrics(
@@ -58,16 +63,25 @@ def persistence_forecast(
 
 class LinearARForecaster:
     "Ridge regression of the future changes on the standardised window: the linear baseline."
-    def __init__(self, alpha:float=1.0, horizon:int=FORECAST_HORIZON): self.alpha, self.horizon, self.model = alpha, horizon, None
+    def __init__(self,
+                 alpha:float=1.0,              # ridge penalty
+                 horizon:int=FORECAST_HORIZON, # steps forecast
+                ): self.alpha, self.horizon, self.model = alpha, horizon, None
     def _design(self, x): return ((np.asarray(x, np.float64) - self.mean) / self.std).reshape(len(x), -1)
-    def fit(self, ws:WindowSet, max_windows:int=200_000, seed:int=0)->LinearARForecaster:
+    def fit(self,
+            ws:WindowSet,            # training windows
+            max_windows:int=200_000, # fit on at most this many (a random subset)
+            seed:int=0,              # seed of the subset
+           )->LinearARForecaster:
         "Fit on (a random subset of) the training windows."
         idx = np.random.default_rng(seed).permutation(len(ws))[:max_windows]
         x, y = ws.inputs(idx).numpy(), ws.targets(idx).numpy()
         self.mean, self.std = x.reshape(-1, x.shape[-1]).mean(0), x.reshape(-1, x.shape[-1]).std(0) + 1e-8
         self.model = Ridge(alpha=self.alpha).fit(self._design(x), (y - x[:, -1:]).reshape(len(x), -1))
         return self
-    def predict(self, x)->np.ndarray:
+    def predict(self,
+                x, # [M, window, 7] windows
+               )->np.ndarray:
         "Forecast `[M, horizon, 7]`, clipped to [0, 1]."
         if self.model is None: raise RuntimeError("LinearARForecaster is not fitted: call fit(train_windows) first")
         x = np.asarray(x)
@@ -93,6 +107,182 @@ def forecast_score(
     rmse = float(e.pow(2).mean().sqrt())
     return {'score': -rmse, 'rmse': rmse, 'mae': float(e.abs().mean())}
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #c644e191
+def fit_calibration(
+    raw_scores:np.ndarray, # [N] raw risk scores of validation windows
+    labels:np.ndarray,     # [N] 1 when the institution defaulted within the horizon
+)->dict:
+    "Isotonic calibration of raw scores to observed default frequencies: `{'x': knots, 'y': frequencies, 'n': N}`."
+    s, y = np.asarray(raw_scores, np.float64).ravel(), np.asarray(labels, np.float64).ravel()
+    if len(s) != len(y) or len(s) == 0:
+        raise ValueError(f"raw_scores and labels must be non-empty and of equal length, got {len(s)} and {len(y)}")
+    if not (np.isfinite(s).all() and np.isin(y, (0, 1)).all()):
+        raise ValueError("raw_scores must be finite and labels 0 or 1")
+    if len(np.unique(y)) < 2: raise ValueError(f"labels must contain both classes to calibrate, got only {y[0]:.0f}")
+    iso = IsotonicRegression(y_min=0, y_max=1, out_of_bounds='clip').fit(s, y)
+    return {'x': iso.X_thresholds_.tolist(), 'y': iso.y_thresholds_.tolist(), 'n': int(len(s)), 'pos_rate': float(y.mean())}
+
+RELIABILITY_EDGES = (0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # score bins of the reliability tables
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #05caf7e3
+def _check_scores(
+    what:str,   # the argument's name, for the message
+    scores,     # one score per window
+    n:int,      # number of windows
+)->np.ndarray:
+    "`scores` as float64, or a ValueError unless they are `n` finite numbers."
+    s = np.asarray(scores, np.float64)
+    if s.shape != (n,) or not np.isfinite(s).all(): raise ValueError(f"{what} must be {n} finite numbers (one per window), got shape {s.shape}")
+    return s
+
+def calibrate(
+    ews:EarlyWarningSystem,          # the system to calibrate
+    ws:WindowSet,                    # windows of validation simulations
+    raw_scores:np.ndarray|None=None, # their raw scores if already computed
+)->dict:
+    "Fit the isotonic calibration of `ews` on the windows' outcomes (default within the horizon), set it and return it."
+    raw = ews.scores(ws)[1] if raw_scores is None else _check_scores('raw_scores', raw_scores, len(ws))
+    ews.calibration = fit_calibration(raw, ws.labels)
+    return ews.calibration
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #ecd53aeb
+PRECISION_FLOOR = 0.6   # event-level precision the warnings must reach
+RECALL_FLOOR = 0.8      # ... and the recall, where reachable
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #ed4ebab9
+def event_windows(
+    histories:Sequence[History],          # held-out runs
+    window_size:int=WINDOW_SIZE,          # observed steps
+    forecast_horizon:int=FORECAST_HORIZON,# the warning horizon H
+)->WindowSet:
+    "Every window of the protocol: alive institutions, last observed step `t = W-1 … T-H`, shocks included."
+    return make_windows(histories, window_size, forecast_horizon, drop_shock_horizon=False)
+
+def event_metrics(
+    ws:WindowSet,          # windows from `event_windows`
+    warnings:np.ndarray,   # bool [M]: the rule's warning at each window
+)->dict:
+    "Precision, recall and lead times of the first warnings of each institution-run (protocol above)."
+    w = np.asarray(warnings, bool)
+    if w.shape != (len(ws),): raise ValueError(f"warnings must have one entry per window ({len(ws)}), got shape {w.shape}")
+    H, T = ws.forecast_horizon, ws.series.shape[1] - 1
+    R = len(ws.run_default)
+    first = np.full(R, np.iinfo(np.int64).max)
+    np.minimum.at(first, ws.series_id[w], ws.t_end[w])
+    seen = np.zeros(R, bool); seen[ws.series_id] = True                  # alive at W-1 (has windows)
+    d, shock = ws.run_default, ws.run_shock
+    warned = first < np.iinfo(np.int64).max
+    at_shock = seen & (d == shock)
+    late = seen & (d > T - H + 1)
+    unit = seen & ~at_shock & ~late
+    defaulted = unit & (d >= 0)
+    hit = unit & warned & (d > first) & (d <= first + H)
+    false_alarm = unit & warned & ~hit
+    lead = (d - first)[hit]
+    n_hit, n_fa, n_def = int(hit.sum()), int(false_alarm.sum()), int(defaulted.sum())
+    hit_shock = seen & at_shock & warned & (d > first) & (d <= first + H)
+    return {'precision': n_hit / (n_hit + n_fa) if n_hit + n_fa else float('nan'),
+            'recall': n_hit / n_def if n_def else float('nan'),
+            'median_lead_steps': float(np.median(lead)) if n_hit else float('nan'),
+            'mean_lead_steps': float(lead.mean()) if n_hit else float('nan'),
+            'hits': n_hit, 'false_alarms': n_fa, 'defaults': n_def, 'institution_runs': int(unit.sum()),
+            'n_at_shock': int(at_shock.sum()), 'n_late': int(late.sum()),
+            'recall_incl_shock': (n_hit + int(hit_shock.sum())) / (n_def + int(at_shock.sum())) if n_def + at_shock.sum() else float('nan'),
+            'lead_steps': lead.tolist()}
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #3ccbee42
+def threshold_grid(
+    scores:np.ndarray, # [M] scores of the windows
+    n:int=300,         # number of quantiles
+)->np.ndarray:
+    "Candidate thresholds: score quantiles whose upper-tail share runs log-evenly from 1/2 to 1/10,000 (dense where warnings are rare)."
+    return np.unique(np.quantile(np.asarray(scores, np.float64), 1 - np.geomspace(0.5, 1e-4, n)))
+
+def event_curve(
+    ew:WindowSet,        # windows from `event_windows`
+    scores:np.ndarray,   # [M] a rule's score of each window (higher = riskier)
+    candidates:Sequence[float]|None=None, # thresholds (None: `threshold_grid(scores)`)
+)->pd.DataFrame:
+    "Event-level precision, recall, median and mean lead of the rule `scores >= threshold`, per threshold."
+    s = _check_scores('scores', scores, len(ew))
+    if candidates is None: candidates = threshold_grid(s)
+    rows = []
+    for c in candidates:
+        m = event_metrics(ew, s >= c)
+        rows.append({'threshold': float(c), **{k: m[k] for k in ('precision', 'recall', 'median_lead_steps', 'mean_lead_steps',
+                                                                 'hits', 'false_alarms')}})
+    return pd.DataFrame(rows)
+
+def best_lead(
+    curve:pd.DataFrame,       # from `event_curve`
+    min_precision:float=PRECISION_FLOOR, # precision floor
+    min_recall:float=RECALL_FLOOR,       # recall floor
+)->float:
+    "The longest median lead of the curve's thresholds that reach both floors (NaN if none does)."
+    ok = curve[(curve.precision >= min_precision) & (curve.recall >= min_recall)]
+    return float(ok.median_lead_steps.max()) if len(ok) else float('nan')
+
+def shock_lead_bound(
+    ew:WindowSet, # windows from `event_windows`
+)->np.ndarray:
+    "Per default of the protocol, the longest lead a rule that does not foresee the scenario shock can have (int [defaults])."
+    H, T, W = ew.forecast_horizon, ew.series.shape[1] - 1, ew.window_size
+    seen = np.zeros(len(ew.run_default), bool); seen[ew.series_id] = True
+    d, shock = ew.run_default, ew.run_shock
+    unit = seen & (d >= 0) & (d != shock) & (d <= T - H + 1)
+    d, shock = d[unit], shock[unit]
+    bound = np.minimum(H, d - (W - 1))
+    return np.where(d > shock, np.minimum(bound, d - shock), bound)
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #c4195529
+def operating_threshold(
+    ew:WindowSet,              # windows from `event_windows` (validation runs)
+    scores:np.ndarray,         # [M] the rule's score of each window (higher = riskier)
+    min_precision:float=PRECISION_FLOOR, # the event-level precision the threshold must reach
+    min_recall:float|None=RECALL_FLOOR,  # ... and the recall (None: maximise recall at `min_precision` instead)
+    candidates:Sequence[float]|None=None, # thresholds to try (None: `threshold_grid(scores)`)
+)->tuple[float, dict]:
+    "The threshold of the policy above on the event windows `ew`, and its metrics (with the policy that chose it)."
+    for name, v in (('min_precision', min_precision), ('min_recall', min_recall)):
+        if v is not None and (isinstance(v, bool) or not (isinstance(v, Real) and 0 <= v <= 1)):
+            raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
+    cv = event_curve(ew, scores, candidates)
+    p, r = cv.precision.to_numpy(), cv.recall.to_numpy()
+    med, mean = cv.median_lead_steps.fillna(0).to_numpy(), cv.mean_lead_steps.fillna(0).to_numpy()
+    f1 = np.nan_to_num(2*p*r / np.where(p + r > 0, p + r, np.nan))
+    def pick(mask, *keys):   # the first row of `mask` with the largest keys (candidate order breaks ties)
+        rows = np.flatnonzero(mask)
+        return rows[max(range(len(rows)), key=lambda j: tuple(k[rows[j]] for k in keys))]
+    ok = np.nan_to_num(p, nan=-1) >= min_precision
+    both = ok & (min_recall is not None) & (np.nan_to_num(r, nan=-1) >= (min_recall or 0))
+    if both.any():
+        i, policy = pick(both, med, mean, r), f'longest median lead at precision >= {min_precision} and recall >= {min_recall}'
+    elif ok.any():
+        why = '' if min_recall is None else f' (no threshold reached recall {min_recall} at that precision)'
+        i, policy = pick(ok, r, mean), f'max recall at precision >= {min_precision}{why}'
+    else:
+        i = pick(np.ones(len(cv), bool), f1)
+        policy = 'none: no threshold gives a hit on these runs' if f1[i] == 0 else f'best F1 (no threshold reached precision {min_precision})'
+    c = float(cv.threshold[i])
+    m = event_metrics(ew, np.asarray(scores, np.float64) >= c)
+    return (float('nan') if f1[i] == 0 and not ok.any() else c), {**m, 'policy': policy}
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #ec6686c5
+def tune_threshold(
+    ews:EarlyWarningSystem,              # the calibrated system
+    histories:Sequence[History],         # validation runs
+    min_precision:float=PRECISION_FLOOR, # the event-level precision to reach
+    min_recall:float|None=RECALL_FLOOR,  # the event-level recall to reach (see `operating_threshold`)
+    raw_scores:np.ndarray|None=None,     # raw scores of `event_windows(histories)` if already computed
+)->dict:
+    "Set the `warning_threshold` of `ews` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
+    ew = event_windows(histories, ews.model.window_size, ews.model.forecast_horizon)
+    raw = ews.scores(ew)[1] if raw_scores is None else _check_scores('raw_scores', raw_scores, len(ew))
+    thr, m = operating_threshold(ew, apply_calibration(raw, ews.calibration), min_precision, min_recall)
+    if np.isnan(thr): thr = ews.warning_threshold      # nothing to learn from these runs: keep the threshold
+    ews.warning_threshold = thr
+    return {'threshold': thr, **{k: v for k, v in m.items() if k != 'lead_steps'}}
+
 # %% ../../nbs/training/04_state_forecaster.ipynb #2fcb65fd
 STATE_FORECASTER_CARD = dict(
     description=("Phase 3 state forecaster: a two-layer bidirectional LSTM with additive attention over time "
@@ -102,7 +292,7 @@ STATE_FORECASTER_CARD = dict(
                  "validation simulations to the observed frequency of default within 10 steps."),
     intended_use=("Early warning inside simulations of this engine: which institutions are likely to default in the "
                   "next 10 steps, how likely, and how early. Inputs are the seven STATE_FEATURES on their documented "
-                  "[0, 1] scale (rudra_ml.data.timeseries_loader.state_features)."),
+                  "[0, 1] scale (rudra_ml.features.state_features.state_features)."),
     limitations=("Trained on synthetic runs of this engine (20-60 banks, common loan shocks of 0-15%): it learns the "
                  "engine's dynamics, not real banks'. The forecast is conditional on no new scenario shock within the "
                  "horizon (such windows are excluded from training and evaluation); defaults caused at the step of an "
@@ -127,17 +317,17 @@ class StateForecasterTrainer:
                  max_grad_norm:float|None=1.0,      # gradient clipping (LSTMs occasionally spike)
                  loss_std_floor:float=0.1,          # floor of the stds that weigh the loss (see `scaled_mse`)
                  max_val_windows:int=12000,         # cap on the validation windows scored each epoch
-                 warning_threshold:float=0.7,       # the warning threshold, unless tuned on validation runs
-                 min_precision:float|None=0.6,      # tune the threshold to this validation event precision (None: keep it)
-                 min_recall:float|None=0.8,         # ... and, where reachable, this recall (see `operating_threshold`)
+                 warning_threshold:float=WARNING_THRESHOLD, # the warning threshold, unless tuned on validation runs
+                 min_precision:float|None=PRECISION_FLOOR, # tune the threshold to this validation event precision (None: keep it)
+                 min_recall:float|None=RECALL_FLOOR,  # ... and, where reachable, this recall (see `operating_threshold`)
                  device:str|torch.device|None=None, # None: the configured device
                  seed:int=0,                        # seed of initialisation, sampling and the validation subset
+                 log_path:str|Path|None=None,       # training log file (None: the configured RUDRA_ML_LOG_PATH)
                 ):
         if model is not None and not isinstance(model, StateForecastLSTM):
             raise TypeError(f"model must be a StateForecastLSTM or None, got {type(model).__name__}")
-        if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.model, self.hidden_dim, self.dropout, self.lr, self.batch_size = model, hidden_dim, dropout, lr, int(batch_size)
+        self.model, self.hidden_dim, self.dropout, self.lr = model, hidden_dim, dropout, lr
+        self.batch_size, self.log_path = check_int('batch_size', batch_size), log_path
         self.weight_decay, self.samples_per_epoch, self.max_grad_norm = weight_decay, samples_per_epoch, max_grad_norm
         self.max_val_windows, self.warning_threshold, self.device, self.seed = max_val_windows, warning_threshold, device, seed
         self.min_precision, self.min_recall, self.loss_std_floor = min_precision, min_recall, loss_std_floor
@@ -177,6 +367,58 @@ def _merge_fits(a:dict, b:dict)->dict:
     return {**b, 'history': h, 'best_epoch': a['epochs_run'] + b['best_epoch'], 'epochs_run': a['epochs_run'] + b['epochs_run'],
             'train_s': a['train_s'] + b['train_s']}
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #4e1f9758
+@patch
+def fit(self:StateForecasterTrainer,
+        train:WindowSet,              # training windows
+        val:WindowSet,                # validation windows (other simulations)
+        epochs:int=10,                # maximum epochs (of `samples_per_epoch` windows)
+        patience:int=3,               # epochs without improvement before stopping
+        progress:bool=True,           # progress bar over the epochs
+        trial:optuna.Trial|None=None, # Optuna trial (reports the score per epoch, may prune)
+        finetune_epochs:int=0,        # then up to this many epochs at a quarter of the learning rate (0: none)
+        log=None,                     # the training logger (None: `training_logger(self.log_path)`)
+       )->dict:
+    "Step 1: normalise with the training windows' statistics and train with early stopping; the shared `Trainer`'s fit result."
+    log = log or training_logger(self.log_path)
+    torch.manual_seed(self.seed)
+    if self.model is None: self.model = StateForecastLSTM(hidden_dim=self.hidden_dim, dropout=self.dropout)
+    norm = fit_window_normalization(train)
+    self.model.set_normalization(norm)
+    vsub = val.subset(np.sort(np.random.default_rng(self.seed).permutation(len(val))[:self.max_val_windows]))
+    device = torch.device(self.device) if self.device is not None else ml_config.device
+    log.info(f"StateForecasterTrainer.fit: {len(train)} train / {len(val)} val windows ({len(vsub)} scored per epoch), {self.params}")
+    def loop(lr, patience, seed):
+        return Trainer(self.model, scaled_mse(norm['std'], self.loss_std_floor), forecast_score, lr=lr, weight_decay=self.weight_decay,
+                       device=device, patience=patience, max_grad_norm=self.max_grad_norm, seed=seed, unpack=unpack_windows, logger=log)
+    batches, vbatches = window_batches(train, self.batch_size, True, self.seed, self.samples_per_epoch), window_batches(vsub, 4096)
+    trainer = loop(self.lr, patience, self.seed)
+    fit = trainer.fit(batches, vbatches, epochs, trial=trial, progress=progress)
+    if finetune_epochs:   # the same loop again, at a lower learning rate (the shared Trainer has no scheduler)
+        fine = loop(self.lr / 4, min(patience, 2), self.seed + 1).fit(batches, vbatches, finetune_epochs, progress=progress)
+        if fine['best_score'] < fit['best_score']: self.model.load_state_dict(trainer.best_state)  # keep the better weights
+        else: fit = _merge_fits(fit, fine)
+    return fit
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #63fcc30d
+@patch
+def calibrate_and_tune(self:StateForecasterTrainer,
+                       val:WindowSet,                             # validation windows
+                       val_histories:Sequence[History]|None=None, # the validation runs, to tune the threshold (None: keep it)
+                      )->tuple[dict, dict|None]:
+    "Step 2: the early-warning system of the trained model, calibrated on `val` (and its threshold tuned); the calibration and the threshold's metrics."
+    self.ews = EarlyWarningSystem(self.model, device=self.device, warning_threshold=self.warning_threshold)
+    tune, raw_e, raw_v, thr = val_histories is not None and self.min_precision is not None, None, None, None
+    if tune:   # score the validation runs once: calibrate on the windows of `val` among them, tune on all
+        ew = event_windows(val_histories, self.model.window_size, self.model.forecast_horizon)
+        raw_e = self.ews.scores(ew)[1]
+        idx = _window_index(ew, val)
+        raw_v = None if idx is None else raw_e[idx]
+    cal = calibrate(self.ews, val, raw_scores=raw_v)
+    if tune: thr = tune_threshold(self.ews, val_histories, self.min_precision, self.min_recall, raw_scores=raw_e)
+    return cal, thr
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #705794da
 @patch
 def train(self:StateForecasterTrainer,
           train:WindowSet,              # training windows
@@ -184,75 +426,52 @@ def train(self:StateForecasterTrainer,
           epochs:int=10,                # maximum epochs (of `samples_per_epoch` windows)
           patience:int=3,               # epochs without improvement before stopping
           progress:bool=True,           # progress bar over the epochs
-          save_dir:str|Path|None=None,  # where to write best_model.pt and the model card; None writes nothing
+          save_dir:str|Path|None=None,  # where to write the checkpoint, the model card and results.json; None writes nothing
           trial:optuna.Trial|None=None, # Optuna trial (reports the score per epoch, may prune)
-          card_extra:dict|None=None,    # more metrics for the checkpoint and the card (e.g. held-out figures)
+          card_extra:dict|None=None,    # more `val_*` / `test_*` metrics for the checkpoint and the card
           val_histories:Sequence[History]|None=None, # the validation runs, to tune the warning threshold (None: keep it)
           finetune_epochs:int=0,        # then up to this many epochs at a quarter of the learning rate (0: none)
          )->dict:
-    "Fit scaling, train with early stopping, calibrate the warning score (and tune its threshold); optionally save."
+    "`fit`, then `calibrate_and_tune`; the results in the project's schema (optionally saved)."
     if not (isinstance(train, WindowSet) and isinstance(val, WindowSet)):
         raise TypeError(f"train and val must be WindowSets, got {type(train).__name__} and {type(val).__name__}")
     if set(np.unique(train.simulation_id)) & set(np.unique(val.simulation_id)):
         raise ValueError("train and val share simulations; split by simulation (split_windows)")
-    t0, log = time.perf_counter(), training_logger()
-    torch.manual_seed(self.seed)
-    if self.model is None: self.model = StateForecastLSTM(hidden_dim=self.hidden_dim, dropout=self.dropout)
-    scaling = fit_scaling(train)
-    self.model.set_scaling(scaling)
-    vsub = val.subset(np.sort(np.random.default_rng(self.seed).permutation(len(val))[:self.max_val_windows]))
-    device = torch.device(self.device) if self.device is not None else ml_config.device
-    log.info(f"StateForecasterTrainer.train: {len(train)} train / {len(val)} val windows ({len(vsub)} scored per epoch), {self.params}")
-    trainer = Trainer(self.model, scaled_mse(scaling['std'], self.loss_std_floor), forecast_score, lr=self.lr, weight_decay=self.weight_decay,
-                      device=device, patience=patience, max_grad_norm=self.max_grad_norm, seed=self.seed,
-                      unpack=unpack_windows, logger=log)
-    batches, vbatches = window_batches(train, self.batch_size, True, self.seed, self.samples_per_epoch), window_batches(vsub, 4096)
-    fit = trainer.fit(batches, vbatches, epochs, trial=trial, progress=progress)
-    if finetune_epochs:   # the same loop again, at a lower learning rate (the shared Trainer has no scheduler)
-        fine = Trainer(self.model, trainer.loss_fn, forecast_score, lr=self.lr / 4, weight_decay=self.weight_decay,
-                       device=device, patience=min(patience, 2), max_grad_norm=self.max_grad_norm, seed=self.seed + 1,
-                       unpack=unpack_windows, logger=log).fit(batches, vbatches, finetune_epochs, progress=progress)
-        if fine['best_score'] < fit['best_score']: self.model.load_state_dict(trainer.best_state)  # keep the better weights
-        else: fit = _merge_fits(fit, fine)
-    self.ews = EarlyWarningSystem(self.model, device=device, warning_threshold=self.warning_threshold)
-    tune, raw_e, raw_v, thr = val_histories is not None and self.min_precision is not None, None, None, None
-    if tune:   # score the validation runs once: calibrate on the windows of `val` among them, tune on all
-        ew = event_windows(val_histories, self.model.window_size, self.model.forecast_horizon)
-        raw_e = self.ews.scores(ew)[1]
-        idx = _window_index(ew, val)
-        raw_v = None if idx is None else raw_e[idx]
-    cal = self.ews.calibrate(val, raw_scores=raw_v)
-    if tune: thr = self.ews.tune_threshold(val_histories, self.min_precision, self.min_recall, raw_scores=raw_e)
+    t0, log = time.perf_counter(), training_logger(self.log_path)
+    fit = self.fit(train, val, epochs, patience, progress, trial, finetune_epochs, log)
+    cal, thr = self.calibrate_and_tune(val, val_histories)
     best = fit['history']['val_metrics'][fit['best_epoch']]
-    metrics = {'val_rmse': best['rmse'], 'val_mae': best['mae'], 'val_default_rate': cal['pos_rate'],
-               'calibration_windows': cal['n'], 'warning_threshold': self.ews.warning_threshold, **(card_extra or {})}
-    if thr is not None: metrics.update(val_ews_precision=thr['precision'], val_ews_recall=thr['recall'],
-                                       val_ews_median_lead_steps=thr['median_lead_steps'])
-    res = {'best_val_rmse': best['rmse'], 'history': fit['history'], 'best_epoch': fit['best_epoch'],
-           'epochs_run': fit['epochs_run'], 'scaling': scaling, 'calibration': cal, 'params': self.params,
-           'data': _manifest(train, val), 'metrics': metrics, 'threshold': thr, 'checkpoint': None}
-    res['train_s'] = time.perf_counter() - t0
+    metrics = {'val_rmse': best['rmse'], 'val_mae': best['mae'], 'val_default_rate': cal['pos_rate'], **(card_extra or {})}
+    if thr is not None: metrics.update({f'val_ews_{k}': thr[k] for k in ('precision', 'recall', 'median_lead_steps')})
+    res = {'metrics': metrics, 'checkpoint': None, 'timings': {'train_s': time.perf_counter() - t0},
+           'data': {**_manifest(train, val), 'n_calibration_windows': cal['n']},
+           'history': fit['history'], 'best_epoch': fit['best_epoch'], 'epochs_run': fit['epochs_run'],
+           'normalization': self.model.normalization, 'calibration': cal, 'threshold': thr,
+           'warning_threshold': self.ews.warning_threshold, 'params': self.params}
     if save_dir is not None: res['checkpoint'] = self.save(save_dir, res, epochs=epochs, patience=patience)
-    log.info(f"StateForecasterTrainer.train done in {res['train_s']:.1f}s: val_rmse={best['rmse']:.5f}; checkpoint {res['checkpoint']}")
-    self.results = res
+    log.info(f"StateForecasterTrainer.train done in {res['timings']['train_s']:.1f}s: val_rmse={best['rmse']:.5f}; checkpoint {res['checkpoint']}")
+    self.results = check_results(res)
     return res
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #f5cebe4e
 @patch
 def save(self:StateForecasterTrainer,
-         save_dir:str|Path, # folder for best_model.pt, model_card.json and MODEL_CARD.md
-         res:dict,          # the results of `train`
+         save_dir:str|Path, # folder for the checkpoint, the model card and results.json (names of `ARTIFACTS`)
+         res:dict,          # the results of `train` (or `train_state_forecaster`)
          extra_meta:dict|None=None, # more checkpoint metadata (e.g. the held-out reliability table)
          **params,          # more training settings for the card
         )->Path:
-    "Write the checkpoint (weights, scaling, calibration, threshold, metrics) and the model card."
+    "Write the checkpoint (weights, normalisation, calibration, threshold, metrics), the model card and results.json."
     folder = Path(save_dir)
     p = {**self.params, **params, 'seed': self.seed, 'best_epoch': res['best_epoch'], 'epochs_run': res['epochs_run'],
-         'min_precision': self.min_precision, 'min_recall': self.min_recall}
-    path = self.ews.save(folder/'best_model.pt', metrics=res['metrics'], params=p, data=res['data'], threshold_tuning=res['threshold'],
-                         history={'train_loss': res['history']['train_loss'], 'val_loss': res['history']['val_loss']},
-                         feature_scales=FEATURE_SCALES, window_size=WINDOW_SIZE, forecast_horizon=FORECAST_HORIZON,
+         'min_precision': self.min_precision, 'min_recall': self.min_recall, 'warning_threshold': self.ews.warning_threshold}
+    path = self.ews.save(folder/ARTIFACTS['checkpoint'], metrics=res['metrics'], params=p, data=res['data'], timings=res['timings'],
+                         threshold_tuning=res['threshold'], feature_scales=FEATURE_SCALES, window_size=WINDOW_SIZE,
+                         forecast_horizon=FORECAST_HORIZON, history={k: res['history'][k] for k in ('train_loss', 'val_loss')},
                          **(extra_meta or {}))
     write_model_card(folder, MODEL_NAME, res['metrics'], p, res['data'], **STATE_FORECASTER_CARD)
+    ev = {k: v for k, v in res.get('evaluation', {}).items() if k != 'curves'}   # the held-out figures, without the curves
+    write_results(folder, {**res, 'checkpoint': str(path), 'params': p, 'evaluation': ev}, keys=RESULT_KEYS + ('params', 'evaluation'))
     return path
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #c375ce32
@@ -260,42 +479,48 @@ RULES = {'stress_rule': lambda x: x[:, -1, STATE_FEATURES.index('stress_level')]
          'proximity_rule': lambda x: default_proximity(x[:, -1])}
 
 def _ews_summary(m:dict)->dict:
+    "The figures of `event_metrics` that reports keep."
     return {k: m[k] for k in ('precision', 'recall', 'median_lead_steps', 'mean_lead_steps', 'hits', 'false_alarms',
                               'defaults', 'institution_runs', 'n_at_shock', 'recall_incl_shock')}
 
 def rule_thresholds(
     val_histories:Sequence[History], # validation runs
-    min_precision:float=0.6,         # the policy of `operating_threshold`
-    min_recall:float|None=0.8,       # ... and its recall floor
+    min_precision:float=PRECISION_FLOOR, # the policy of `operating_threshold`
+    min_recall:float|None=RECALL_FLOOR,  # ... and its recall floor
 )->dict:
     "The operating threshold of each rule of `RULES` on the validation runs."
     ew = event_windows(val_histories)
     x = ew.inputs().numpy()
     return {k: operating_threshold(ew, f(x), min_precision, min_recall)[0] for k, f in RULES.items()}
 
-def evaluate_forecaster(
-    ews:EarlyWarningSystem,              # the trained, calibrated system
-    test_histories:Sequence[History],    # held-out runs
-    train:WindowSet|None=None,           # training windows, to fit the linear AR baseline (None: no AR baseline)
-    val_histories:Sequence[History]|None=None, # validation runs, to set the rules' thresholds (None: rules skipped)
-    min_precision:float=0.6,             # the threshold policy of the rules
-    min_recall:float|None=0.8,           # ... and its recall floor
+# %% ../../nbs/training/04_state_forecaster.ipynb #bbc60fa0
+def _forecast_errors(
+    ews:EarlyWarningSystem,  # the trained, calibrated system
+    te:WindowSet,            # test windows whose horizon misses the shock
+    f:np.ndarray,            # [M, horizon, 7] the system's forecasts of `te`
+    raw:np.ndarray,          # [M] their raw risk scores
+    train:WindowSet|None,    # training windows, to fit the linear AR baseline (None: no AR baseline)
 )->dict:
-    "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules) and their trade-offs."
-    ew = event_windows(test_histories)                  # every window; the forecast metrics use those whose
-    f_e, raw_e = ews.scores(ew)                         # horizon misses the shock (= make_windows(test_histories))
-    keep = np.flatnonzero(~ew.shock_in_horizon)
-    te, f, raw = ew.subset(keep), f_e[keep], raw_e[keep]
+    "Forecast metrics of the model and the baselines on the same windows, and the reliability of the calibrated score."
     x, y = te.inputs(), te.targets()
-    out = {'forecast': forecast_metrics(f, y), 'n_test_windows': len(te),
-           'n_test_simulations': int(len(np.unique(te.simulation_id)))}
     base = {'persistence': forecast_metrics(persistence_forecast(x), y)}
     if train is not None: base['linear_ar'] = forecast_metrics(LinearARForecaster().fit(train).predict(x), y)
-    out['baselines'] = base
-    out['reliability'] = reliability_table(apply_calibration(raw, ews.calibration), te.labels).to_dict('list')
-    score = apply_calibration(raw_e, ews.calibration)
-    out['ews'] = {**_ews_summary(event_metrics(ew, score >= ews.warning_threshold)), 'threshold': ews.warning_threshold}
-    out['ews_at_0.7'] = {**_ews_summary(event_metrics(ew, score >= 0.7)), 'threshold': 0.7}
+    rel = reliability_bins(apply_calibration(raw, ews.calibration), te.labels, RELIABILITY_EDGES)
+    return {'forecast': forecast_metrics(f, y), 'n_test_windows': len(te), 'n_test_simulations': int(len(np.unique(te.simulation_id))),
+            'baselines': base, 'reliability': rel.to_dict('list')}
+
+def _warning_figures(
+    ews:EarlyWarningSystem,      # the trained, calibrated system
+    ew:WindowSet,                # every window of the test runs (`event_windows`)
+    raw:np.ndarray,              # [M] the raw risk scores of `ew`
+    val_histories:Sequence[History]|None, # validation runs, to set the rules' thresholds (None: rules skipped)
+    min_precision:float,         # the threshold policy
+    min_recall:float|None,       # ... and its recall floor
+)->dict:
+    "Event-level warnings of the system (tuned threshold and the spec's) and the rules, their curves, and the lead ceilings."
+    score = apply_calibration(raw, ews.calibration)
+    out = {'ews': {**_ews_summary(event_metrics(ew, score >= ews.warning_threshold)), 'threshold': ews.warning_threshold},
+           'ews_at_0.7': {**_ews_summary(event_metrics(ew, score >= WARNING_THRESHOLD)), 'threshold': WARNING_THRESHOLD}}
     curves = {'ews': event_curve(ew, score, np.union1d(threshold_grid(score), [ews.warning_threshold]))}
     if val_histories is not None:
         xe = ew.inputs().numpy()
@@ -311,12 +536,58 @@ def evaluate_forecaster(
                          'share_at_most_2': float((bound <= 2).mean()) if len(bound) else float('nan'), 'defaults': int(len(bound))}
     return out
 
-# %% ../../nbs/training/04_state_forecaster.ipynb #796d4674
+# %% ../../nbs/training/04_state_forecaster.ipynb #842569f0
+def evaluate_forecaster(
+    ews:EarlyWarningSystem,              # the trained, calibrated system
+    test_histories:Sequence[History],    # held-out runs
+    train:WindowSet|None=None,           # training windows, to fit the linear AR baseline (None: no AR baseline)
+    val_histories:Sequence[History]|None=None, # validation runs, to set the rules' thresholds (None: rules skipped)
+    min_precision:float=PRECISION_FLOOR, # the threshold policy of the rules
+    min_recall:float|None=RECALL_FLOOR,  # ... and its recall floor
+)->dict:
+    "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules) and their trade-offs."
+    ew = event_windows(test_histories)                  # every window; the forecast metrics use those whose
+    f_e, raw_e = ews.scores(ew)                         # horizon misses the shock (= make_windows(test_histories))
+    keep = np.flatnonzero(~ew.shock_in_horizon)
+    return {**_forecast_errors(ews, ew.subset(keep), f_e[keep], raw_e[keep], train),
+            **_warning_figures(ews, ew, raw_e, val_histories, min_precision, min_recall)}
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #34aa0c77
+def simulate_split(
+    num_simulations:int,      # simulations generated
+    steps:int=60,             # steps of each simulation
+    n_range:tuple=(20, 60),   # network sizes
+    val_fraction:float=0.15,  # share of simulations for validation
+    test_fraction:float=0.15, # share of simulations held out for the evaluation
+    seed:int=0,               # seed of the data and the split
+    n_jobs:int=-1,            # processes for the simulations (-1: one per CPU)
+    progress:bool=True,       # progress bar
+)->dict:
+    "`{'windows': {'train', 'val', 'test'}, 'histories': {'val', 'test'}}` of freshly simulated runs, split by simulation."
+    hs = generate_histories(num_simulations, steps=steps, n_range=n_range, seed=seed, n_jobs=n_jobs, progress=progress)
+    tr, va, te = split_windows(make_windows(hs), val_fraction, test_fraction, seed)
+    by_id = {h.spec.simulation_id: h for h in hs}
+    val_h, test_h = ([by_id[i] for i in np.unique(s.simulation_id)] for s in (va, te))
+    if not test_h: raise ValueError(f"no test simulations: raise num_simulations ({num_simulations}) or test_fraction ({test_fraction})")
+    return {'windows': {'train': tr, 'val': va, 'test': te}, 'histories': {'val': val_h, 'test': test_h}}
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #f96531e7
+def held_out_metrics(
+    ev:dict, # from `evaluate_forecaster`
+)->dict:
+    "The `test_*` metrics of a held-out evaluation: forecast errors against persistence, and the warnings' event-level figures."
+    f, b, e = ev['forecast'], ev['baselines'], ev['ews']
+    m = {'test_rmse': f['rmse'], 'test_mae': f['mae'], 'test_rmse_persistence': b['persistence']['rmse'],
+         'test_rmse_vs_persistence': f['rmse'] / b['persistence']['rmse']}
+    if 'linear_ar' in b: m['test_rmse_linear_ar'] = b['linear_ar']['rmse']
+    return {**m, **{f'test_ews_{k}': e[k] for k in ('precision', 'recall', 'median_lead_steps')}}
+
+# %% ../../nbs/training/04_state_forecaster.ipynb #ca9dee76
 def train_state_forecaster(
     num_simulations:int=1000,       # simulations generated (split into train / validation / test)
     epochs:int=14,                  # maximum epochs of `samples_per_epoch` windows
     seed:int=0,                     # seed of the data, the split and the training
-    save_dir:str|Path|None=None,    # where to write best_model.pt + model card (None: nothing written)
+    save_dir:str|Path|None=None,    # where to write the checkpoint, model card and results.json (None: nothing written)
     progress:bool=True,             # progress bars
     steps:int=60,                   # steps of each simulation
     n_range:tuple=(20, 60),         # network sizes
@@ -327,38 +598,29 @@ def train_state_forecaster(
     val_fraction:float=0.15,        # share of simulations for validation (early stopping + calibration)
     test_fraction:float=0.15,       # share of simulations held out for the evaluation
     n_jobs:int=-1,                  # processes for the simulations (-1: one per CPU)
-    warning_threshold:float=0.7,    # the early-warning threshold stored with the model
-    **trainer_kw,                   # more StateForecasterTrainer arguments (lr, batch_size, dropout, ...)
+    warning_threshold:float=WARNING_THRESHOLD, # the early-warning threshold, unless tuned on the validation runs
+    **trainer_kw,                   # more StateForecasterTrainer arguments (lr, batch_size, dropout, log_path, ...)
 )->dict:
     "Generate data, train and calibrate the forecaster, evaluate on held-out simulations, optionally save."
     t0 = time.perf_counter()
-    hs = generate_histories(num_simulations, steps=steps, n_range=n_range, seed=seed, n_jobs=n_jobs, progress=progress)
-    ws = make_windows(hs)
-    tr, va, te = split_windows(ws, val_fraction, test_fraction, seed)
-    by_id = {h.spec.simulation_id: h for h in hs}
-    val_h, test_h = ([by_id[i] for i in np.unique(s.simulation_id)] for s in (va, te))
-    if not test_h: raise ValueError(f"no test simulations: raise num_simulations ({num_simulations}) or test_fraction ({test_fraction})")
+    d = simulate_split(num_simulations, steps, n_range, val_fraction, test_fraction, seed, n_jobs, progress)
+    (tr, va, _), (val_h, test_h) = d['windows'].values(), d['histories'].values()
+    data_s = time.perf_counter() - t0
     t = StateForecasterTrainer(hidden_dim=hidden_dim, samples_per_epoch=samples_per_epoch,
                                warning_threshold=warning_threshold, seed=seed, **trainer_kw)
     res = t.train(tr, va, epochs=epochs, patience=patience, progress=progress, val_histories=val_h, finetune_epochs=finetune_epochs)
-    train_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    ev = evaluate_forecaster(t.ews, test_h, train=tr, val_histories=val_h, min_precision=t.min_precision or 0.6,
+    ev = evaluate_forecaster(t.ews, test_h, train=tr, val_histories=val_h, min_precision=t.min_precision or PRECISION_FLOOR,
                              min_recall=t.min_recall)
-    res.update(train_s=train_s, eval_s=time.perf_counter() - t1, test=ev, ews=t.ews, trainer=t,
-               histories={'val': val_h, 'test': test_h}, windows={'train': tr, 'val': va, 'test': te})
-    held_out = {'test_rmse': ev['forecast']['rmse'], 'test_mae': ev['forecast']['mae'],
-                'test_rmse_persistence': ev['baselines']['persistence']['rmse'],
-                'test_rmse_linear_ar': ev['baselines']['linear_ar']['rmse'],
-                'ews_precision': ev['ews']['precision'], 'ews_recall': ev['ews']['recall'],
-                'ews_median_lead_steps': ev['ews']['median_lead_steps'], 'train_s': train_s}
-    res['metrics'].update(held_out)
+    res['timings'].update(data_s=data_s, eval_s=time.perf_counter() - t1)
+    res['metrics'].update(held_out_metrics(ev))
     res['data'].update(num_simulations=num_simulations, steps=steps, n_range=list(n_range), shock_range=[0.0, 0.15],
                        n_test_simulations=len(test_h), n_test_windows=ev['n_test_windows'])
+    res.update(evaluation=ev, ews=t.ews, trainer=t, **d)
     if save_dir is not None:
         held = {'reliability': ev['reliability'], 'ews_test': ev['ews'], 'stress_rule_test': ev['stress_rule']}
         res['checkpoint'] = t.save(save_dir, res, extra_meta=held, epochs=epochs, patience=patience, num_simulations=num_simulations)
-    return res
+    return check_results(res)
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #56f9b698
 def feature_screen(
@@ -374,8 +636,7 @@ def feature_screen(
 )->dict:
     "Persistence and linear-AR RMSE of each candidate state feature on held-out runs, and which feature sets meet both targets."
     names = list(CANDIDATE_FEATURES) if features is None else list(features)
-    if not (isinstance(set_size, (int, np.integer)) and 1 <= set_size <= len(names)):
-        raise ValueError(f"set_size must be an integer in [1, {len(names)}] (the number of features), got {set_size!r}")
+    check_int('set_size', set_size, 1, len(names))   # at most the number of features
     for k, v in (('target_rmse', target_rmse), ('target_ratio', target_ratio)):
         if not (isinstance(v, (int, float)) and v > 0): raise ValueError(f"{k} must be a number in (0, inf), got {v!r}")
     hs = generate_histories(num_simulations, seed=seed, features=names, n_jobs=n_jobs, progress=False, **kw)
@@ -420,8 +681,9 @@ def hyperparameter_search(self:StateForecasterTrainer,
              'batch_size': trial.suggest_categorical('batch_size', [128, 256, 512]),
              'weight_decay': trial.suggest_float('weight_decay', 1e-7, 1e-3, log=True)}
         t = StateForecasterTrainer(hidden_dim=self.hidden_dim, samples_per_epoch=self.samples_per_epoch,
-                                   max_val_windows=self.max_val_windows, device=self.device, seed=self.seed, **p)
-        return -t.train(train, val, epochs=epochs, patience=patience, progress=False, trial=trial)['best_val_rmse']
+                                   max_val_windows=self.max_val_windows, device=self.device, seed=self.seed,
+                                   log_path=self.log_path, **p)
+        return -t.train(train, val, epochs=epochs, patience=patience, progress=False, trial=trial)['metrics']['val_rmse']
     study = hyperparameter_search(build_and_fit, n_trials, timeout, seed=self.seed, storage=storage, study_name=study_name)
     self.study = study
     best = dict(study.best_params)
