@@ -99,7 +99,6 @@ def test_wheel_trained_models_path_wins(fresh, tmp_path):
     assert Path(r['cascade']) == trained/'cascade_classifier'/'best_model.pt'
     assert '_shipped' in Path(r['default']).parts
 
-                   strict=False)
 def test_wheel_default_predictor_available(fresh):
     "The spec's `DefaultPredictor()` works from an installed wheel in any working directory."
     r = _check(fresh, '''

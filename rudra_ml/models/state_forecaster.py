@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 
-from ..config import ml_config
+from ..config import ml_config, checkpoint_path
 from ..checks import check_int, check_number
 from ..checkpoint import ARTIFACTS, save_checkpoint, load_checkpoint
 from ..engine.game_theory import GameParams
@@ -211,8 +211,8 @@ def scores(self:EarlyWarningSystem,
 MODEL_NAME = 'state_forecaster'
 
 def default_checkpoint_path()->Path:
-    "`<RUDRA_ML_MODELS_PATH>/state_forecaster/best_model.pt`."
-    return ml_config.ML_MODELS_PATH/MODEL_NAME/ARTIFACTS['checkpoint']
+    "The forecaster's checkpoint: `<RUDRA_ML_MODELS_PATH>/state_forecaster/best_model.pt`, else the one shipped with the package."
+    return checkpoint_path(MODEL_NAME)
 
 @patch
 def checkpoint_meta(self:EarlyWarningSystem)->dict:
