@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..checks import check_pair
+from ..checks import check_int, check_pair
 from ..config import MLConfig, ml_config, resolve_path
 
 # %% auto #0
@@ -318,9 +318,7 @@ def _rng(seed): return seed if isinstance(seed, np.random.Generator) else np.ran
 
 def _check_n(n, min_n):
     "`n` as an int >= min_n."
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < min_n:
-        raise ValueError(f"n must be an integer >= {min_n}, got {n!r}")
-    return int(n)
+    return check_int('n', n, min_n)
 
 def _uuids(rng, n)->list:
     "n UUIDs (version 4 layout) drawn from `rng`: the same seed gives the same ids."

@@ -13,7 +13,7 @@ import networkx as nx
 from scipy import sparse
 from fastcore.basics import patch
 
-from ..checks import check_number
+from ..checks import check_int, check_number
 from ..engine.game_theory import AgentState, GameParams
 from ..engine.simulation import SystemState
 
@@ -245,7 +245,7 @@ class FeatureExtractor:
                  cache_size:int=8,              # topologies kept
                 ):
         for k, v in (('exact_betweenness_max', exact_betweenness_max), ('betweenness_samples', betweenness_samples), ('cache_size', cache_size)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{k} must be an integer >= 1, got {v!r}")
+            check_int(k, v)
         self.exact_betweenness_max, self.betweenness_samples, self.seed = int(exact_betweenness_max), int(betweenness_samples), int(seed)
         self.cache_size = int(cache_size)
         self.clear_cache()

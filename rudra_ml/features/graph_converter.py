@@ -13,6 +13,7 @@ from fastcore.basics import patch
 from scipy import sparse
 from torch_geometric.data import Batch, Data
 
+from ..checks import check_int
 from ..engine.network import AMOUNT_FIELDS, BalanceSheets, to_arrays
 from ..engine.simulation import ShockParams, SimulationEngine, SystemState
 
@@ -180,9 +181,7 @@ class GraphDataConverter:
     def __init__(self,
                  node_feature_dim:int=N_NODE_FEATURES, # features per node the model expects
                 ):
-        if not (isinstance(node_feature_dim, (int, np.integer)) and node_feature_dim > 0):
-            raise ValueError(f"node_feature_dim must be a positive integer, got {node_feature_dim!r}")
-        self.node_feature_dim = int(node_feature_dim)
+        self.node_feature_dim = check_int('node_feature_dim', node_feature_dim)
 
     def __repr__(self): return f"GraphDataConverter(node_feature_dim={self.node_feature_dim})"
 

@@ -12,6 +12,7 @@ import torch
 from fastcore.basics import patch
 from torch import nn
 
+from ..checks import check_int
 from ..features.extractor import N_FEATURES
 
 # %% auto #0
@@ -29,8 +30,7 @@ def _block(
 # %% ../../nbs/models/00_default_predictor.ipynb #b2ce1c26
 def _check_arch(input_dim, hidden_dims, dropout):
     "Validate the constructor arguments, raising `ValueError` naming the bad one."
-    if not (isinstance(input_dim, (int, np.integer)) and input_dim > 0):
-        raise ValueError(f"input_dim must be a positive integer, got {input_dim!r}")
+    check_int('input_dim', input_dim)
     hd = list(hidden_dims) if isinstance(hidden_dims, Sequence) else None
     if not hd or not all(isinstance(h, (int, np.integer)) and h > 0 for h in hd):
         raise ValueError(f"hidden_dims must be a non-empty sequence of positive integers, got {hidden_dims!r}")
@@ -94,8 +94,7 @@ def mc_dropout_predict(self:DefaultPredictorModel,
                        temperature:float=1.0,     # temperature scaling: logits are divided by it
                       )->MCDropoutResult:
     "Mean, std and samples of the default probability under MC dropout (dropout on, BatchNorm eval)."
-    if not (isinstance(n_samples, (int, np.integer)) and n_samples >= 1):
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    check_int('n_samples', n_samples)
     if not (isinstance(temperature, Real) and np.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
     p0 = next(self.parameters())

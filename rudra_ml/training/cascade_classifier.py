@@ -28,7 +28,7 @@ from ..data.cascade_generator import (CASCADE_CLASSES, CascadeDataset, CascadeLa
                                              ScenarioParams, generate_cascade_dataset)
 from ..data.splits import fit_normalization
 from ..models.cascade_classifier import CascadeClassifierGNN
-from .trainer import Trainer, hyperparameter_search, training_logger
+from .trainer import SearchMixin, Trainer, training_logger
 
 # %% auto #0
 __all__ = ['POOLED_STATS', 'CASCADE_CARD', 'RESULTS_FILE_EXTRAS', 'cascade_metrics', 'pooled_features', 'unpack_pyg',
@@ -91,8 +91,11 @@ CASCADE_CARD = dict(
                  "starting external liabilities and securities holdings. Not a forecast for real banks."))
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #84e117d9
-class CascadeClassifierTrainer:
+class CascadeClassifierTrainer(SearchMixin):
     "Trains `CascadeClassifierGNN` on a `CascadeDataset` with the shared `Trainer`."
+    search_space = {'lr': (3e-4, 1e-2, 'log'), 'weight_decay': (1e-7, 1e-3, 'log'), 'hidden_channels': [32, 64, 96],
+                    'dropout': (0.0, 0.4), 'conv': ['gcn', 'graph', 'sage', 'gin']}
+    search_defaults = dict(n_trials=20, timeout=900, epochs=20, patience=5)
     def __init__(self,
                  model:CascadeClassifierGNN|None=None, # model to train; None builds one at `train`
                  conv:str='graph',               # convolution of a model built here (see the model notebook)
@@ -255,30 +258,11 @@ def train(self:CascadeClassifierTrainer,
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #2d4bcfbc
 @patch
-def hyperparameter_search(self:CascadeClassifierTrainer,
-                          dataset:CascadeDataset,  # data, split by network as in `train`
-                          n_trials:int=20,         # number of trials
-                          timeout:float=900,       # seconds for the whole search
-                          epochs:int=20,           # maximum epochs per trial
-                          patience:int=5,          # early-stopping patience per trial
-                          convs:Sequence[str]=('gcn', 'graph', 'sage', 'gin'), # convolutions to try
-                          storage:str|None=None,   # Optuna storage URL (None: in memory)
-                          progress:bool=False,     # Optuna's progress bar
-                         )->dict:
-    "Optuna search of lr, weight_decay, hidden_channels, dropout, conv on validation macro-F1; returns (and adopts) the best."
-    def build_and_fit(trial):
-        p = {'lr': trial.suggest_float('lr', 3e-4, 1e-2, log=True),
-             'weight_decay': trial.suggest_float('weight_decay', 1e-7, 1e-3, log=True),
-             'hidden_channels': trial.suggest_categorical('hidden_channels', [32, 64, 96]),
-             'dropout': trial.suggest_float('dropout', 0.0, 0.4), 'conv': trial.suggest_categorical('conv', list(convs))}
-        t = CascadeClassifierTrainer(**p, num_layers=self.num_layers, batch_size=self.batch_size, device=self.device,
-                                     seed=self.seed, log_path=self.log_path)
-        return t.train(dataset, epochs=epochs, patience=patience, test_fraction=0.0, progress=False, trial=trial)['metrics']['val_macro_f1']
-    self.study = hyperparameter_search(build_and_fit, n_trials, timeout, seed=self.seed, storage=storage, progress=progress)
-    best = dict(self.study.best_params)
-    self.lr, self.weight_decay, self.dropout, self.conv = float(best['lr']), float(best['weight_decay']), float(best['dropout']), best['conv']
-    self.hidden_channels, self.model = int(best['hidden_channels']), None
-    return best
+def _trial_score(self:CascadeClassifierTrainer, params:dict, trial:optuna.Trial, dataset:CascadeDataset, epochs:int, patience:int)->float:
+    "One trial of the search: the validation macro-F1 of a model trained with `params` (no test split)."
+    t = CascadeClassifierTrainer(**params, num_layers=self.num_layers, batch_size=self.batch_size, device=self.device,
+                                 seed=self.seed, log_path=self.log_path)
+    return t.train(dataset, epochs=epochs, patience=patience, test_fraction=0.0, progress=False, trial=trial)['metrics']['val_macro_f1']
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #4a572cac
 def plot_confusion(

@@ -25,7 +25,7 @@ from ..features.extractor import FEATURE_NAMES
 from ..data.synthetic_generator import SyntheticDataGenerator
 from ..models.default_predictor import DefaultPredictorModel
 from .dataset import InstitutionDataset
-from .trainer import Trainer, training_logger, hyperparameter_search
+from .trainer import SearchMixin, Trainer, training_logger
 
 # %% auto #0
 __all__ = ['DEFAULT_PREDICTOR_CARD', 'DefaultPredictorTrainer', 'train_default_predictor']
@@ -67,8 +67,11 @@ DEFAULT_PREDICTOR_CARD = dict(
                  "held-out figures."))
 
 # %% ../../nbs/training/02_default_predictor.ipynb #17f53d69
-class DefaultPredictorTrainer:
+class DefaultPredictorTrainer(SearchMixin):
     "Trains `DefaultPredictorModel` on an `InstitutionDataset` (the spec's Phase 1 trainer)."
+    search_space = {'lr': (1e-4, 1e-2, 'log'), 'weight_decay': (1e-6, 1e-2, 'log'), 'batch_size': [64, 128, 256, 512],
+                    'dropout': (0.0, 0.5)}
+    search_defaults = dict(n_trials=50, timeout=3600, epochs=30, patience=5)   # the spec's 50 trials within an hour
     def __init__(self,
                  model:DefaultPredictorModel|None=None, # model to train; None builds one (with `dropout`) at `train`
                  lr:float=1e-3,                 # Adam learning rate (the spec's 0.001)
@@ -78,8 +81,7 @@ class DefaultPredictorTrainer:
                  device:str|torch.device|None=None, # None: the configured device
                  seed:int=0,                    # seed of the split, initialisation, shuffling and search
                 ):
-        if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 2):
-            raise ValueError(f"batch_size must be an integer >= 2 (BatchNorm needs two rows), got {batch_size!r}")
+        check_int('batch_size', batch_size, 2)   # BatchNorm needs two rows
         if model is not None and not isinstance(model, DefaultPredictorModel):
             raise TypeError(f"model must be a DefaultPredictorModel or None, got {type(model).__name__}")
         self.model, self.lr, self.batch_size, self.weight_decay = model, lr, int(batch_size), weight_decay
@@ -182,36 +184,24 @@ def train(self:DefaultPredictorTrainer,
 
 # %% ../../nbs/training/02_default_predictor.ipynb #84fc1104
 @patch
-def hyperparameter_search(self:DefaultPredictorTrainer,
-                          dataset:InstitutionDataset, # data, split by simulation as in `train`
-                          n_trials:int=50,            # number of trials
-                          timeout:float=3600,         # seconds for the whole search
-                          epochs:int=30,              # maximum epochs per trial
-                          patience:int=5,             # early-stopping patience per trial
-                          storage:str|None=None,      # Optuna storage URL (None: in memory)
-                          study_name:str|None=None,   # study name (resumed if in `storage`)
-                          progress:bool=False,        # Optuna's progress bar
-                         )->dict:
-    "Optuna search of lr, weight_decay, batch_size, dropout on validation AUC; returns (and adopts) the best."
-    arch = {k: v for k, v in (self.model.config if self.model is not None else {}).items() if k != 'dropout'}
-    def build_and_fit(trial):
-        p = {'lr': trial.suggest_float('lr', 1e-4, 1e-2, log=True),
-             'weight_decay': trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True),
-             'batch_size': trial.suggest_categorical('batch_size', [64, 128, 256, 512]),
-             'dropout': trial.suggest_float('dropout', 0.0, 0.5)}
-        torch.manual_seed(self.seed)
-        t = DefaultPredictorTrainer(model=DefaultPredictorModel(**arch, dropout=p['dropout']), lr=p['lr'],
-                                    batch_size=p['batch_size'], weight_decay=p['weight_decay'], device=self.device, seed=self.seed)
-        return t.train(dataset, epochs=epochs, patience=patience, progress=False, trial=trial)['best_val_auc']
-    self.study = hyperparameter_search(build_and_fit, n_trials, timeout, seed=self.seed, storage=storage,
-                                       study_name=study_name, progress=progress)
-    bp = self.study.best_params
-    best = {'lr': float(bp['lr']), 'weight_decay': float(bp['weight_decay']), 'batch_size': int(bp['batch_size']),
-            'dropout': float(bp['dropout'])}
-    self.lr, self.weight_decay, self.batch_size, self.dropout = best['lr'], best['weight_decay'], best['batch_size'], best['dropout']
-    if self.model is not None and self.model.dropout != best['dropout']:
-        self.model = DefaultPredictorModel(**arch, dropout=best['dropout'])
-    return best
+def _arch(self:DefaultPredictorTrainer)->dict:
+    "The architecture of the given model, less its dropout (which the search tunes); {} when none is given."
+    return {k: v for k, v in (self.model.config if self.model is not None else {}).items() if k != 'dropout'}
+
+@patch
+def _trial_score(self:DefaultPredictorTrainer, params:dict, trial:optuna.Trial, dataset:InstitutionDataset, epochs:int, patience:int)->float:
+    "One trial of the search: the validation AUC of a model trained with `params`."
+    torch.manual_seed(self.seed)
+    t = DefaultPredictorTrainer(model=DefaultPredictorModel(**self._arch(), dropout=params['dropout']), lr=params['lr'],
+                                batch_size=params['batch_size'], weight_decay=params['weight_decay'], device=self.device, seed=self.seed)
+    return t.train(dataset, epochs=epochs, patience=patience, progress=False, trial=trial)['best_val_auc']
+
+@patch
+def _adopt(self:DefaultPredictorTrainer, best:dict):
+    "Take the best parameters; a given model keeps its architecture and is rebuilt when the dropout changes."
+    arch = self._arch()
+    self.lr, self.weight_decay, self.batch_size, self.dropout = best['lr'], best['weight_decay'], int(best['batch_size']), best['dropout']
+    if self.model is not None and self.model.dropout != best['dropout']: self.model = DefaultPredictorModel(**arch, dropout=best['dropout'])
 
 # %% ../../nbs/training/02_default_predictor.ipynb #e013694e
 def train_default_predictor(

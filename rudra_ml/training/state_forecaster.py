@@ -16,11 +16,12 @@ import optuna
 import pandas as pd
 import torch
 from fastcore.basics import patch
+from fastcore.meta import delegates
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Ridge
 
 from ..config import ml_config
-from ..checks import check_int
+from ..checks import check_int, check_number
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, write_model_card, write_results
 from ..calibration import reliability_bins
 from ..features.state_features import STATE_FEATURES, FEATURE_SCALES, CANDIDATE_FEATURES
@@ -29,7 +30,7 @@ from ..data.timeseries_loader import (WINDOW_SIZE, FORECAST_HORIZON, History, Wi
                                              unpack_windows)
 from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, WARNING_THRESHOLD, MODEL_NAME,
                                               raw_risk_score, apply_calibration, default_proximity)
-from .trainer import Trainer, training_logger, hyperparameter_search
+from .trainer import SearchMixin, Trainer, training_logger
 
 # %% auto #0
 __all__ = ['RELIABILITY_EDGES', 'PRECISION_FLOOR', 'RECALL_FLOOR', 'STATE_FORECASTER_CARD', 'RULES', 'forecast_metrics',
@@ -304,8 +305,11 @@ STATE_FORECASTER_CARD = dict(
                  "every state series of the engine, how far a forecast beats persistence on it. "
                  "Calibration is from validation simulations; see the benchmark for held-out figures."))
 
-class StateForecasterTrainer:
+class StateForecasterTrainer(SearchMixin):
     "Trains a `StateForecastLSTM` on windows with the shared `Trainer`, then calibrates its early-warning score."
+    search_space = {'lr': (3e-4, 5e-3, 'log'), 'dropout': (0.0, 0.3), 'batch_size': [128, 256, 512],
+                    'weight_decay': (1e-7, 1e-3, 'log')}
+    search_defaults = dict(n_trials=20, timeout=3600, epochs=6, patience=2)
     def __init__(self,
                  model:StateForecastLSTM|None=None, # model to train; None builds one at `train`
                  hidden_dim:int=128,                # LSTM units per direction of a model built here
@@ -420,17 +424,16 @@ def calibrate_and_tune(self:StateForecasterTrainer,
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #705794da
 @patch
+@delegates(StateForecasterTrainer.fit, but=['log'])
 def train(self:StateForecasterTrainer,
           train:WindowSet,              # training windows
           val:WindowSet,                # validation windows (other simulations)
           epochs:int=10,                # maximum epochs (of `samples_per_epoch` windows)
           patience:int=3,               # epochs without improvement before stopping
-          progress:bool=True,           # progress bar over the epochs
           save_dir:str|Path|None=None,  # where to write the checkpoint, the model card and results.json; None writes nothing
-          trial:optuna.Trial|None=None, # Optuna trial (reports the score per epoch, may prune)
           card_extra:dict|None=None,    # more `val_*` / `test_*` metrics for the checkpoint and the card
           val_histories:Sequence[History]|None=None, # the validation runs, to tune the warning threshold (None: keep it)
-          finetune_epochs:int=0,        # then up to this many epochs at a quarter of the learning rate (0: none)
+          **kwargs,                     # to `fit`: progress, trial, finetune_epochs
          )->dict:
     "`fit`, then `calibrate_and_tune`; the results in the project's schema (optionally saved)."
     if not (isinstance(train, WindowSet) and isinstance(val, WindowSet)):
@@ -438,7 +441,7 @@ def train(self:StateForecasterTrainer,
     if set(np.unique(train.simulation_id)) & set(np.unique(val.simulation_id)):
         raise ValueError("train and val share simulations; split by simulation (split_windows)")
     t0, log = time.perf_counter(), training_logger(self.log_path)
-    fit = self.fit(train, val, epochs, patience, progress, trial, finetune_epochs, log)
+    fit = self.fit(train, val, epochs, patience, log=log, **kwargs)
     cal, thr = self.calibrate_and_tune(val, val_histories)
     best = fit['history']['val_metrics'][fit['best_epoch']]
     metrics = {'val_rmse': best['rmse'], 'val_mae': best['mae'], 'val_default_rate': cal['pos_rate'], **(card_extra or {})}
@@ -637,8 +640,7 @@ def feature_screen(
     "Persistence and linear-AR RMSE of each candidate state feature on held-out runs, and which feature sets meet both targets."
     names = list(CANDIDATE_FEATURES) if features is None else list(features)
     check_int('set_size', set_size, 1, len(names))   # at most the number of features
-    for k, v in (('target_rmse', target_rmse), ('target_ratio', target_ratio)):
-        if not (isinstance(v, (int, float)) and v > 0): raise ValueError(f"{k} must be a number in (0, inf), got {v!r}")
+    for k, v in (('target_rmse', target_rmse), ('target_ratio', target_ratio)): check_number(k, v, 0, lo_open=True)
     hs = generate_histories(num_simulations, seed=seed, features=names, n_jobs=n_jobs, progress=False, **kw)
     fit, held, _ = split_windows(make_windows(hs), 0.3, 0.0, seed)
     held = held.subset(np.random.default_rng(seed).permutation(len(held))[:max_windows])
@@ -665,28 +667,8 @@ def feature_screen(
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #3e8b846c
 @patch
-def hyperparameter_search(self:StateForecasterTrainer,
-                          train:WindowSet,          # training windows
-                          val:WindowSet,            # validation windows
-                          n_trials:int=20,          # number of trials
-                          timeout:float=3600,       # seconds for the whole search
-                          epochs:int=6,             # maximum epochs per trial
-                          patience:int=2,           # early-stopping patience per trial
-                          storage:str|None=None,    # Optuna storage URL (None: in memory)
-                          study_name:str|None=None, # study name (resumed if in `storage`)
-                         )->dict:
-    "Optuna search of lr, dropout, batch_size, weight_decay on the validation RMSE; returns (and adopts) the best."
-    def build_and_fit(trial):
-        p = {'lr': trial.suggest_float('lr', 3e-4, 5e-3, log=True), 'dropout': trial.suggest_float('dropout', 0.0, 0.3),
-             'batch_size': trial.suggest_categorical('batch_size', [128, 256, 512]),
-             'weight_decay': trial.suggest_float('weight_decay', 1e-7, 1e-3, log=True)}
-        t = StateForecasterTrainer(hidden_dim=self.hidden_dim, samples_per_epoch=self.samples_per_epoch,
-                                   max_val_windows=self.max_val_windows, device=self.device, seed=self.seed,
-                                   log_path=self.log_path, **p)
-        return -t.train(train, val, epochs=epochs, patience=patience, progress=False, trial=trial)['metrics']['val_rmse']
-    study = hyperparameter_search(build_and_fit, n_trials, timeout, seed=self.seed, storage=storage, study_name=study_name)
-    self.study = study
-    best = dict(study.best_params)
-    self.lr, self.dropout, self.batch_size, self.weight_decay = best['lr'], best['dropout'], int(best['batch_size']), best['weight_decay']
-    self.model = None
-    return best
+def _trial_score(self:StateForecasterTrainer, params:dict, trial:optuna.Trial, train:WindowSet, val:WindowSet, epochs:int, patience:int)->float:
+    "One trial of the search: minus the validation RMSE of a model trained with `params`."
+    t = StateForecasterTrainer(hidden_dim=self.hidden_dim, samples_per_epoch=self.samples_per_epoch, max_val_windows=self.max_val_windows,
+                               device=self.device, seed=self.seed, log_path=self.log_path, **params)
+    return -t.train(train, val, epochs=epochs, patience=patience, progress=False, trial=trial)['metrics']['val_rmse']

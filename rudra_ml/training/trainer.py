@@ -16,10 +16,12 @@ from torch import nn
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
+from ..checks import check_int
 from ..config import ml_config, resolve_path
 
 # %% auto #0
-__all__ = ['LOGGER_NAME', 'training_logger', 'default_unpack', 'Trainer', 'hyperparameter_search']
+__all__ = ['LOGGER_NAME', 'SEARCH_DEFAULTS', 'training_logger', 'default_unpack', 'Trainer', 'hyperparameter_search', 'suggest',
+           'SearchMixin']
 
 # %% ../../nbs/training/01_trainer.ipynb #4dc09bed
 LOGGER_NAME = 'rudra_ml.training'
@@ -83,8 +85,7 @@ class Trainer:
                 ):
         if not (lr > 0 and math.isfinite(lr)): raise ValueError(f"lr must be positive, got {lr}")
         if not weight_decay >= 0: raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
-        if patience is not None and not (isinstance(patience, int) and patience >= 1):
-            raise ValueError(f"patience must be a positive integer or None, got {patience!r}")
+        if patience is not None: check_int('patience', patience)
         if max_grad_norm is not None and not max_grad_norm > 0:
             raise ValueError(f"max_grad_norm must be positive or None, got {max_grad_norm}")
         self.device = torch.device(device) if device is not None else ml_config.device
@@ -154,7 +155,7 @@ def fit(self:Trainer,
 @patch
 def _fit(self:Trainer, train_loader, val_loader, epochs, trial, progress)->dict:
     "The loop of `fit`, run under its thread setting."
-    if not (isinstance(epochs, int) and epochs >= 1): raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    check_int('epochs', epochs)
     torch.manual_seed(self.seed)
     opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
     hist = {'train_loss': [], 'val_loss': [], 'val_metrics': []}
@@ -216,6 +217,54 @@ def hyperparameter_search(
     log.info(f"search done: {len(done)} complete, {len(study.trials) - len(done)} pruned/failed; "
              f"best {study.best_value:.5f} with {study.best_params}")
     return study
+
+# %% ../../nbs/training/01_trainer.ipynb #09723f2e
+def suggest(trial:optuna.Trial, # the trial that draws
+            space:dict,         # {name: (low, high) | (low, high, 'log') | [choices]}
+           )->dict:
+    "One draw from `space`, in its order: a uniform or log-uniform float, or a choice."
+    return {k: trial.suggest_categorical(k, v) if isinstance(v, list) else trial.suggest_float(k, v[0], v[1], log=tuple(v[2:]) == ('log',))
+            for k, v in space.items()}
+
+# %% ../../nbs/training/01_trainer.ipynb #86a5e68a
+SEARCH_DEFAULTS = dict(n_trials=20, timeout=3600, epochs=20, patience=5)  # a trainer's `search_defaults` override these
+
+class SearchMixin:
+    "`hyperparameter_search` for a trainer with a `search_space`, `search_defaults` and a `_trial_score`."
+    search_space:dict = {}     # {parameter: (low, high) | (low, high, 'log') | [choices]}
+    search_defaults:dict = {}  # this trainer's n_trials, timeout, epochs, patience
+    def _trial_score(self, params:dict, trial:optuna.Trial, *data, epochs:int, patience:int, **named_data)->float:
+        "Train a candidate with `params` on `data`; its validation score (higher is better)."
+        raise NotImplementedError(f"{type(self).__name__} defines no _trial_score")
+    def _adopt(self, best:dict):
+        "Take the best parameters as this trainer's; the model is rebuilt at the next `train`."
+        for k, v in best.items(): setattr(self, k, v)
+        self.model = None
+
+# %% ../../nbs/training/01_trainer.ipynb #c5b97549
+@patch
+def hyperparameter_search(self:SearchMixin,
+                          *data,                    # the trainer's data, as its `train` takes it
+                          n_trials:int|None=None,   # number of trials (None: the trainer's default)
+                          timeout:float|None=None,  # seconds for the whole search (None: the trainer's default)
+                          epochs:int|None=None,     # maximum epochs per trial (None: the trainer's default)
+                          patience:int|None=None,   # early-stopping patience per trial (None: the trainer's default)
+                          storage:str|None=None,    # Optuna storage URL (None: in memory)
+                          study_name:str|None=None, # study name (resumed if in `storage`)
+                          progress:bool=False,      # Optuna's progress bar
+                          **named_data,             # data given by name (the spec's `dataset=`)
+                         )->dict:
+    "Optuna search of `search_space` on the validation score; returns (and adopts) the best parameters."
+    given = dict(n_trials=n_trials, timeout=timeout, epochs=epochs, patience=patience)
+    o = {**SEARCH_DEFAULTS, **self.search_defaults, **{k: v for k, v in given.items() if v is not None}}
+    check_int('epochs', o['epochs'], 1); check_int('patience', o['patience'], 1)
+    def score(trial): return self._trial_score(suggest(trial, self.search_space), trial, *data, epochs=o['epochs'],
+                                               patience=o['patience'], **named_data)
+    self.study = hyperparameter_search(score, o['n_trials'], o['timeout'], seed=getattr(self, 'seed', 0), storage=storage,
+                                       study_name=study_name, progress=progress)
+    best = dict(self.study.best_params)
+    self._adopt(best)
+    return best
 
 # %% ../../nbs/training/01_trainer.ipynb #c2b38527
 def __getattr__(name:str):
