@@ -145,10 +145,16 @@ class CascadeDataset:
     def __len__(self)->int: return len(self.graphs)
     def __getitem__(self, i)->Data: return self.graphs[i]
     @property
-    def labels(self)->np.ndarray: return self.meta['label'].to_numpy()
+    def labels(self)->np.ndarray:
+        "The class of each graph (an index into `CASCADE_CLASSES`)."
+        return self.meta['label'].to_numpy()
     @property
-    def groups(self)->np.ndarray: return self.meta['network'].to_numpy()
-    def class_counts(self)->list: return np.bincount(self.labels, minlength=len(CASCADE_CLASSES)).tolist()
+    def groups(self)->np.ndarray:
+        "The network each graph was drawn on: the unit that splits keep together."
+        return self.meta['network'].to_numpy()
+    def class_counts(self)->list:
+        "Graphs per class, in the order of `CASCADE_CLASSES`."
+        return np.bincount(self.labels, minlength=len(CASCADE_CLASSES)).tolist()
     def __repr__(self): return f"CascadeDataset({len(self)} graphs, {self.meta['network'].nunique()} networks, classes {self.class_counts()})"
 
     def subset(self, idx)->CascadeDataset:

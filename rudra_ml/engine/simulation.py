@@ -167,9 +167,13 @@ class SimulationResult:
     systemic_risk:np.ndarray = None # [steps + 1, k] the risk monitor's output per step (row 0 NaN); None without a monitor
 
     @property
-    def steps(self)->int: return len(self.price) - 1
+    def steps(self)->int:
+        "Steps simulated (the records hold one more row: the state before the first step)."
+        return len(self.price) - 1
     @property
-    def n(self)->int: return len(self.ids)
+    def n(self)->int:
+        "Institutions in the network."
+        return len(self.ids)
     @property
     def new_defaults(self)->np.ndarray:
         "Number of institutions defaulting in each step ([steps + 1], entry 0 = defaulted at the start)."

@@ -106,6 +106,7 @@ class PredictionResult:
     fallback_reason:str|None = None # why the Bayesian estimate stands
 
     def to_dict(self)->dict:
+        "The result as plain JSON data (the institution id as a string)."
         d = asdict(self); d['institution_id'] = str(self.institution_id); return d
 
 # %% ../../nbs/inference/00_predictor.ipynb #46d4048b
