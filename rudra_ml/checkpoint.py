@@ -17,8 +17,8 @@ from torch import nn
 from . import __version__
 
 # %% auto #0
-__all__ = ['ARTIFACTS', 'RESULT_KEYS', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'write_model_card',
-           'check_results', 'write_results']
+__all__ = ['ARTIFACTS', 'RESULT_KEYS', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
+           'write_model_card', 'check_results', 'write_results']
 
 # %% ../nbs/02_checkpoint.ipynb #a1d4ca6e
 ARTIFACTS = dict(
@@ -64,10 +64,10 @@ def save_checkpoint(
     "Write `{'state_dict', 'model_config', 'versions', **meta}`, readable with `weights_only=True`."
     if not isinstance(getattr(model, 'config', None), dict):
         raise TypeError(f"{type(model).__name__} has no `config` dict (its constructor arguments); it is needed to rebuild the model")
-    clash = {'state_dict', 'model_config'} & set(meta)
+    clash = {'state_dict', 'model_config', 'model_class'} & set(meta)
     if clash: raise ValueError(f"metadata keys {sorted(clash)} are reserved")
     payload = {'state_dict': {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-               'model_config': _plain(model.config, 'model_config'), 'versions': _versions(),
+               'model_config': _plain(model.config, 'model_config'), 'model_class': type(model).__name__, 'versions': _versions(),
                'saved_at': datetime.now(timezone.utc).isoformat(timespec='seconds')}
     payload.update({k: _plain(v, k) for k, v in meta.items()})
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,13 +82,10 @@ def _same(a, b)->bool:
         return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape and torch.equal(a, b)
     return a == b
 
-def load_checkpoint(
+def read_checkpoint(
     path:str|Path,              # checkpoint file written by `save_checkpoint`
-    model_cls:type,             # model class, rebuilt as `model_cls(**model_config)`
-    expected:dict|None=None,    # metadata that must match, e.g. {'feature_names': list(FEATURE_NAMES)}
-    device:str|torch.device='cpu', # where to put the model
-)->tuple[nn.Module, dict]:
-    "Rebuild a model from a checkpoint (eval mode) with `weights_only=True`; return it and the metadata."
+)->dict:
+    "The contents of a checkpoint, read with `weights_only=True`; a `CheckpointError` unless it is one `save_checkpoint` wrote."
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path} (train the model first, or check RUDRA_ML_MODELS_PATH)")
@@ -100,6 +97,18 @@ def load_checkpoint(
                               f"plain data ({type(e).__name__}: {why})") from e
     if not (isinstance(ck, dict) and isinstance(ck.get('state_dict'), dict) and isinstance(ck.get('model_config'), dict)):
         raise CheckpointError(f"checkpoint {path} lacks 'state_dict' and 'model_config'; was it written by save_checkpoint?")
+    return ck
+
+def load_checkpoint(
+    path:str|Path,              # checkpoint file written by `save_checkpoint`
+    model_cls:type,             # model class, rebuilt as `model_cls(**model_config)`
+    expected:dict|None=None,    # metadata that must match, e.g. {'feature_names': list(FEATURE_NAMES)}
+    device:str|torch.device='cpu', # where to put the model
+)->tuple[nn.Module, dict]:
+    "Rebuild a model from a checkpoint (eval mode) with `weights_only=True`; return it and the metadata."
+    path, ck = Path(path), read_checkpoint(path)
+    if ck.get('model_class', model_cls.__name__) != model_cls.__name__:   # older checkpoints do not record it
+        raise CheckpointError(f"checkpoint {path} holds a {ck['model_class']}, not a {model_cls.__name__}")
     cfg = ck['model_config']
     try: model = model_cls(**cfg)
     except (TypeError, ValueError) as e:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import fcntl
 import getpass
 import hashlib
-import importlib
 import json
 import math
 import os
@@ -24,7 +23,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 from ..config import ml_config, resolve_path, SHIPPED_MODELS
-from ..checkpoint import ARTIFACTS, CheckpointError, load_checkpoint
+from ..checkpoint import ARTIFACTS, CheckpointError, read_checkpoint
 
 # %% auto #0
 __all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 'SHIPPED_VERSION', 'HISTORY_TAG', 'STACK_TAG',
@@ -34,11 +33,8 @@ __all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 
 
 # %% ../../nbs/registry/00_model_manager.ipynb #38c1dc8f
 MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster'
-MODEL_CLASSES = {  # model -> the class its checkpoint rebuilds (checked before registering)
-    'default_predictor': 'rudra_ml.models.default_predictor.DefaultPredictorModel',
-    'cascade_classifier': 'rudra_ml.models.cascade_classifier.CascadeClassifierGNN',
-    'state_forecaster': 'rudra_ml.models.state_forecaster.StateForecastLSTM',
-}
+MODEL_CLASSES = {  # model -> the class name its checkpoint records (`save_checkpoint`), checked before registering
+    'default_predictor': 'DefaultPredictorModel', 'cascade_classifier': 'CascadeClassifierGNN', 'state_forecaster': 'StateForecastLSTM'}
 GATE_METRICS = {  # model -> (metrics tried in order: the first that both versions have is compared, 'max' | 'min')
     'default_predictor': (('test_auc', 'val_auc'), 'max'),
     'cascade_classifier': (('test_macro_f1', 'val_macro_f1'), 'max'),
@@ -328,9 +324,11 @@ def validate_checkpoint(
     model_name:str,   # a model name
     path:str|Path,    # its checkpoint
 )->dict:
-    "Rebuild `model_name` from `path` (a `CheckpointError` when missing or corrupt); return the checkpoint's metadata."
-    mod, cls = MODEL_CLASSES[check_model_name(model_name)].rsplit('.', 1)
-    return load_checkpoint(path, getattr(importlib.import_module(mod), cls))[1]
+    "The metadata of a readable checkpoint of `model_name`; a `CheckpointError` when missing, corrupt or another model's."
+    ck, want = read_checkpoint(path), MODEL_CLASSES[check_model_name(model_name)]
+    if ck.get('model_class', want) != want:   # checkpoints written before the class was recorded pass on their structure
+        raise CheckpointError(f"checkpoint {path} holds a {ck['model_class']}, not the {want} of {model_name}")
+    return {k: v for k, v in ck.items() if k != 'state_dict'}
 
 # %% ../../nbs/registry/00_model_manager.ipynb #ec5dac3b
 @patch
