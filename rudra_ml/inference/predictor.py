@@ -13,7 +13,8 @@ import numpy as np
 import networkx as nx
 import torch
 
-from ..config import ml_config, checkpoint_path
+from ..config import ml_config
+from ..registry.model_manager import ServingCheckpoint, serving_checkpoint
 from ..engine.game_theory import AgentState
 from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor
 from ..models.default_predictor import DefaultPredictorModel
@@ -26,8 +27,8 @@ __all__ = ['log', 'default_model_path', 'FoldedMLP', 'check_features', 'Predicti
 log = logging.getLogger('rudra_ml.inference')
 
 def default_model_path()->Path:
-    "The default predictor's checkpoint: `<RUDRA_ML_MODELS_PATH>/default_predictor/best_model.pt`, else the one shipped with the package."
-    return checkpoint_path('default_predictor')
+    "The default predictor's serving checkpoint: the registry's production version, else the local one (`serving_checkpoint`)."
+    return serving_checkpoint('default_predictor').path
 
 # %% ../../nbs/inference/00_predictor.ipynb #a144fe3b
 class FoldedMLP:
@@ -97,7 +98,7 @@ class PredictionResult:
     institution_id:UUID
     probability:float            # the estimate to use: the model's when confident, else the Bayesian one
     confidence:float             # 1 - 2 std of the MC-dropout samples (NaN when not measured)
-    model_version:str            # checkpoint version, 'none' without a model
+    model_version:str            # the registry's version number, 'sha-...' of a local checkpoint, 'none' without a model
     inference_time_ms:float      # wall time of the call, features included
     should_use_prediction:bool   # the model's probability is used
     model_probability:float      # the model's calibrated probability (NaN without a model)
@@ -113,14 +114,16 @@ class PredictionResult:
 class DefaultPredictor:
     "Calibrated default probabilities with MC-dropout confidence and a Bayesian fallback."
     def __init__(self,
-                 model_path:str|Path=None,          # checkpoint (None: the shipped default predictor)
+                 model_path:str|Path=None,          # checkpoint (None: the production version, else the local checkpoint)
                  confidence_threshold:float=None,   # None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD
                  n_samples:int=30,                  # MC-dropout samples
                  seed:int=0,                        # seed of the dropout masks
                  strict:bool=False,                 # raise on an unusable checkpoint instead of falling back
                  extractor:FeatureExtractor=None,   # feature extractor (shared caches); None: a new one
+                 tracking_uri:str=None,             # the model registry asked when `model_path` is None (None: RUDRA_ML_MLFLOW_TRACKING_URI)
                 ):
-        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        self.model_path = Path(model_path) if model_path is not None else None   # None: asked of the registry in `_load`
+        self.served, self.tracking_uri = None, tracking_uri                         # the `ServingCheckpoint`, when asked
         thr = ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD if confidence_threshold is None else confidence_threshold
         if not 0 <= float(thr) <= 1: raise ValueError(f"confidence_threshold must be in [0, 1], got {thr}")
         self.confidence_threshold, self.n_samples, self.seed = float(thr), int(n_samples), int(seed)
@@ -135,6 +138,7 @@ class DefaultPredictor:
 
     def _load(self):
         "Load and fold the checkpoint (weights_only), checking its feature list."
+        if self.model_path is None: self.served = serving_checkpoint('default_predictor', self.tracking_uri); self.model_path = self.served.path
         if not self.model_path.exists(): raise CheckpointError(f"no checkpoint at {self.model_path}")
         model, meta = load_checkpoint(self.model_path, DefaultPredictorModel, expected={'feature_names': list(FEATURE_NAMES)})
         for k in ('normalization', 'temperature', 'threshold'):
@@ -143,7 +147,8 @@ class DefaultPredictor:
         _blas()                              # inspect the BLAS libraries now, not in the first prediction
         self.net = FoldedMLP(model, norm['mean'], norm['std'], float(meta['temperature']), self.n_samples, self.seed)
         self.meta, self.decision_threshold = meta, float(meta['threshold'])
-        self.model_version = meta.get('version') or 'sha-' + hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:12]
+        if self.served is not None and self.served.source == 'registry': self.model_version = str(self.served.version)
+        else: self.model_version = meta.get('version') or 'sha-' + hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:12]
 
     @property
     def is_available(self)->bool:

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from torch import nn
 from torch_geometric.nn import GCNConv, GINEConv, GraphConv, SAGEConv, global_mean_pool
 
-from ..config import checkpoint_path
+from ..registry.model_manager import serving_checkpoint
 from ..checks import check_int, check_number
 from ..engine.network import to_arrays
 from ..engine.simulation import SimulationResult, SystemState
@@ -159,23 +159,24 @@ def predict(self:CascadeClassifierGNN,
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #f3416f97
 def cascade_checkpoint_path()->Path:
-    "The classifier's checkpoint: `<RUDRA_ML_MODELS_PATH>/cascade_classifier/best_model.pt`, else the one shipped with the package."
-    return checkpoint_path('cascade_classifier')
+    "The classifier's serving checkpoint: the registry's production version, else the local one (`serving_checkpoint`)."
+    return serving_checkpoint('cascade_classifier').path
 
 def load_cascade_classifier(
     path:str|Path|None=None, # checkpoint; None: `cascade_checkpoint_path()`
     device:str='cpu',        # where to put the model
 )->tuple[CascadeClassifierGNN, dict]:
-    "The trained classifier and its checkpoint metadata (checked to use this converter's features)."
-    return load_checkpoint(path or cascade_checkpoint_path(), CascadeClassifierGNN,
-                           expected={'node_features': list(NODE_FEATURES)}, device=device)
+    "The trained classifier and its checkpoint metadata (checked to use this converter's features), with the `model_version` served."
+    sc = serving_checkpoint('cascade_classifier') if path is None else None
+    model, meta = load_checkpoint(sc.path if sc else path, CascadeClassifierGNN, expected={'node_features': list(NODE_FEATURES)}, device=device)
+    return model, {**meta, 'model_version': sc.version if sc else None}   # the registry's version; 0: the local checkpoint
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #b0b6bb7d
 class CascadeRiskMonitor:
     "Systemic-risk probabilities (no / local / systemic cascade) of a network's states, from the cascade classifier."
     def __init__(self,
                  network:nx.DiGraph,                  # the simulated network, as at the start of the run
-                 model:CascadeClassifierGNN|None=None, # a classifier; None loads the shipped checkpoint
+                 model:CascadeClassifierGNN|None=None, # a classifier; None loads the serving one (registry production, else local)
                  checkpoint:str|Path|None=None,       # checkpoint to load when `model` is None
                 ):
         self.reference = to_arrays(network)

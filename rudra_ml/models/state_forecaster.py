@@ -11,7 +11,8 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 
-from ..config import ml_config, checkpoint_path
+from ..config import ml_config
+from ..registry.model_manager import serving_checkpoint
 from ..checks import check_int, check_number
 from ..checkpoint import ARTIFACTS, save_checkpoint, load_checkpoint
 from ..engine.game_theory import GameParams
@@ -211,8 +212,8 @@ def scores(self:EarlyWarningSystem,
 MODEL_NAME = 'state_forecaster'
 
 def default_checkpoint_path()->Path:
-    "The forecaster's checkpoint: `<RUDRA_ML_MODELS_PATH>/state_forecaster/best_model.pt`, else the one shipped with the package."
-    return checkpoint_path(MODEL_NAME)
+    "The forecaster's serving checkpoint: the registry's production version, else the local one (`serving_checkpoint`)."
+    return serving_checkpoint(MODEL_NAME).path
 
 @patch
 def checkpoint_meta(self:EarlyWarningSystem)->dict:
@@ -231,13 +232,14 @@ def save(self:EarlyWarningSystem,
 
 @patch(cls_method=True)
 def from_checkpoint(cls:EarlyWarningSystem,
-                    path:str|Path|None=None,           # checkpoint (None: the shipped ml_models/state_forecaster/best_model.pt)
+                    path:str|Path|None=None,           # checkpoint (None: the production version, else the local checkpoint)
                     device:torch.device|str|None=None, # where to run (None: the configured device)
                     warning_threshold:float|None=None, # None: the threshold stored in the checkpoint
                    )->EarlyWarningSystem:
     "An early-warning system rebuilt from a checkpoint written by `save` (weights only, no code unpickled)."
-    model, meta = load_checkpoint(path or default_checkpoint_path(), StateForecastLSTM,
-                                  expected={'feature_names': list(STATE_FEATURES)})
+    sc = serving_checkpoint(MODEL_NAME) if path is None else None
+    model, meta = load_checkpoint(sc.path if sc else path, StateForecastLSTM, expected={'feature_names': list(STATE_FEATURES)})
+    meta['model_version'] = sc.version if sc else None   # the registry's version; 0: the local checkpoint
     ews = cls(model, device=device, calibration=meta.get('calibration'),
               warning_threshold=meta.get('warning_threshold', WARNING_THRESHOLD) if warning_threshold is None else warning_threshold)
     ews.meta = meta

@@ -22,14 +22,14 @@ from typing import NamedTuple
 import pandas as pd
 from fastcore.basics import patch
 
-from ..config import ml_config, resolve_path, SHIPPED_MODELS
+from ..config import ml_config, resolve_path, checkpoint_path, SHIPPED_MODELS
 from ..checkpoint import ARTIFACTS, CheckpointError, read_checkpoint
 
 # %% auto #0
 __all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 'SHIPPED_VERSION', 'HISTORY_TAG', 'STACK_TAG',
            'PromotionRefused', 'check_model_name', 'check_stage', 'gate_check', 'sqlite_path', 'absolute_uri',
            'store_lock', 'ensure_store', 'ModelVersionInfo', 'ProductionCheckpoint', 'ModelRegistry',
-           'validate_checkpoint']
+           'validate_checkpoint', 'ServingCheckpoint', 'serving_checkpoint']
 
 # %% ../../nbs/registry/00_model_manager.ipynb #38c1dc8f
 MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster'
@@ -501,3 +501,26 @@ def production_path(self:ModelRegistry,
         validate_checkpoint(model_name, got)
         os.replace(got, dest)
     return ProductionCheckpoint(dest, v, mv.tags.get('version'))
+
+# %% ../../nbs/registry/00_model_manager.ipynb #b2413b7b
+class ServingCheckpoint(NamedTuple):
+    "The checkpoint that serves a model, and where it comes from."
+    path:Path       # the local `best_model.pt`
+    version:int     # the registry's version number; 0 for the local checkpoint
+    label:str|None  # the team's label of a registry version, e.g. 'v1.0.0'
+    source:str      # 'registry' or 'local'
+
+def serving_checkpoint(
+    model_name:str,              # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    tracking_uri:str|None=None,  # MLflow store (None: `ml_config.MLFLOW_TRACKING_URI`)
+)->ServingCheckpoint:
+    "The production version of `model_name` when the registry has one, else the local checkpoint as version 0."
+    check_model_name(model_name)
+    uri = tracking_uri or ml_config.MLFLOW_TRACKING_URI
+    db, pc = sqlite_path(uri), None
+    if db is None or db.exists():   # no database file: nothing registered yet (and reading creates none)
+        try: pc = ModelRegistry(uri).production_path(model_name)
+        except CheckpointError: raise
+        except Exception as e: raise CheckpointError(f"model registry {uri} cannot be read: {type(e).__name__}: {e}") from e
+    if pc is None: return ServingCheckpoint(checkpoint_path(model_name), SHIPPED_VERSION, None, 'local')
+    return ServingCheckpoint(pc.path, pc.version, pc.label, 'registry')
