@@ -340,17 +340,31 @@ def _experiment_id(self:ModelRegistry, name:str)->str:
     return self.client.create_experiment(name, artifact_location=loc)
 
 @patch
-def _log_run(self:ModelRegistry, name:str, path:Path, metrics:dict, label:str|None)->str:
-    "A finished MLflow run holding the checkpoint (and its card and results) under `model/`, and the metrics."
+def _log_model_files(self:ModelRegistry, rid:str, path:Path):
+    "The checkpoint, and the card and results beside it, under `model/` of run `rid`."
+    for f in (path, *(path.parent/ARTIFACTS[k] for k in ('card', 'card_md', 'results'))):
+        if f.is_file(): self.client.log_artifact(rid, str(f), 'model')
+
+@patch
+def _check_run(self:ModelRegistry, name:str, run_id:str):
+    "A `ValueError` unless `run_id` is a run of `name`'s experiment in this store."
+    try: run = self.client.get_run(run_id)
+    except Exception: raise ValueError(f"run_id {run_id!r} is not a run in {self.tracking_uri}") from None
+    if run.info.experiment_id != self._experiment_id(name):
+        raise ValueError(f"run_id {run_id!r} belongs to another experiment than {name!r}'s")
+
+@patch
+def _log_run(self:ModelRegistry, name:str, path:Path, metrics:dict, label:str|None, run_id:str|None=None)->str:
+    "The run holding the checkpoint (and its card and results) under `model/`, and the metrics: `run_id`'s, else a new finished one."
     from mlflow.entities import Metric
+    if run_id is not None:   # a tracked training job's run: the job owns the run's life and logs its own metrics
+        self._check_run(name, run_id); self._log_model_files(run_id, path)
+        return run_id
     run = self.client.create_run(self._experiment_id(name), run_name=f"register {label or path.name}",
                                  tags={'rudra_ml.model': name, 'rudra_ml.source_path': str(path)})
     rid = run.info.run_id
     try:
-        self.client.log_artifact(rid, str(path), 'model')
-        for key in ('card', 'card_md', 'results'):
-            extra = path.parent/ARTIFACTS[key]
-            if extra.is_file(): self.client.log_artifact(rid, str(extra), 'model')
+        self._log_model_files(rid, path)
         now = int(time.time() * 1000)
         if metrics: self.client.log_batch(rid, metrics=[Metric(k, v, now, 0) for k, v in metrics.items()])
         self.client.set_terminated(rid)
@@ -367,6 +381,7 @@ def register_model(self:ModelRegistry,
                    version:str|None=None,     # the team's label, e.g. 'v1.0.0' (MLflow numbers versions itself)
                    stage:str|None=None,       # 'staging' or 'production' (any case) to promote at once
                    force:bool=False,          # skip the production gate
+                   run_id:str|None=None,      # the MLflow run of the training job that made it (None: a run of its own)
                   )->ModelVersionInfo:
     "Register a checkpoint as a new version of `model_name`; optionally promote it. Nothing is written if a check fails."
     check_model_name(model_name)
@@ -382,14 +397,15 @@ def register_model(self:ModelRegistry,
                    if mv.tags.get('version') == version] if self._exists(model_name) else []
             if dup: raise ValueError(f"{model_name} already has a version labelled {version!r} (version {dup[0]}); labels are unique")
         if stage == 'production' and not force: gate = self._gate(model_name, metrics, None)
-        rid = self._log_run(model_name, path, metrics, version)
+        rid = self._log_run(model_name, path, metrics, version, run_id)
         try:
             if not self._exists(model_name):
                 self.client.create_registered_model(model_name, description=f"rudra_ml {model_name} checkpoints")
             tags = {'sha256': _sha256(path), 'source_path': str(path), **({'version': version} if version else {})}
             mv = self.client.create_model_version(model_name, f"runs:/{rid}/model", run_id=rid, tags=tags)
         except Exception:
-            self.client.delete_run(rid); raise
+            if run_id is None: self.client.delete_run(rid)
+            raise
         v = int(mv.version)
         self._record(model_name, 'register', None, None, v, label=version, run_id=rid)
         if stage == 'staging': self._move_staging(model_name, v)
