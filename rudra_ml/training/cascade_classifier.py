@@ -147,6 +147,7 @@ def _fit(self:CascadeClassifierTrainer,
          progress:bool=False,     # progress bar
          trial:optuna.Trial|None=None, # Optuna trial
          log=None,                # logger (None: the training logger)
+         on_epoch=None,           # called after each epoch with the loop's progress (see `Trainer.fit`)
         )->dict:
     "Build the model (unless given), set its normalization from the training nodes, train with early stopping on validation macro-F1."
     torch.manual_seed(self.seed)
@@ -158,7 +159,8 @@ def _fit(self:CascadeClassifierTrainer,
                       device=_device(self.device), patience=patience, seed=self.seed, unpack=unpack_pyg,
                       logger=log or training_logger(self.log_path))
     return trainer.fit(DataLoader([dataset.graphs[i] for i in tr], batch_size=self.batch_size, shuffle=True),
-                       DataLoader([dataset.graphs[i] for i in va], batch_size=512), epochs, trial=trial, progress=progress)
+                       DataLoader([dataset.graphs[i] for i in va], batch_size=512), epochs, trial=trial, progress=progress,
+                       on_epoch=on_epoch)
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #173afba0
 @patch
@@ -231,6 +233,7 @@ def train(self:CascadeClassifierTrainer,
           save_dir:str|Path|None=None,   # where to write best_model.pt, the model card and results.json; None writes nothing
           trial:optuna.Trial|None=None,  # Optuna trial (reports the validation macro-F1, may prune)
           card_extra:dict|None=None,     # more entries for the data manifest (e.g. scenario settings)
+          on_epoch=None,                 # called after each epoch with the loop's progress (see `Trainer.fit`)
          )->dict:
     "Train, calibrate, test and (optionally) save the cascade classifier; return `metrics`, `checkpoint`, `timings`, `data` and extras."
     if not isinstance(dataset, CascadeDataset): raise TypeError(f"dataset must be a CascadeDataset, got {type(dataset).__name__}")
@@ -240,7 +243,7 @@ def train(self:CascadeClassifierTrainer,
         if len(np.unique(dataset.labels[idx])) < 2:
             raise ValueError(f"the {name} split has only one class ({dataset.class_counts()} overall); use more networks")
     log.info(f"CascadeClassifierTrainer.train: {len(tr)}/{len(va)}/{len(te)} train/val/test graphs, {self.params}")
-    fit = self._fit(dataset, tr, va, epochs, patience, progress, trial, log)
+    fit = self._fit(dataset, tr, va, epochs, patience, progress, trial, log, on_epoch)
     T, val = self._calibrate(dataset, va)
     test = self._evaluate(dataset, te)
     res = {'metrics': _flat_metrics(val, test), 'checkpoint': None, 'timings': {'fit_s': fit['train_s']},
@@ -308,6 +311,10 @@ def train_cascade_classifier(
     n_jobs:int|None=1,             # processes simulating the scenarios (-1 or None: one per CPU)
     patience:int=10,               # early-stopping patience
     log_path:str|Path|None=None,   # training log file (None: RUDRA_ML_LOG_PATH)
+    hyperparameter_search:bool=False, # run the trainer's Optuna search first (its best parameters replace the given ones)
+    n_trials:int=20,               # Optuna trials
+    search_timeout:float=600,      # seconds for the search
+    on_epoch=None,                 # called after each epoch of the final training (see `Trainer.fit`)
     **trainer_kw,                  # `CascadeClassifierTrainer` arguments (conv, hidden_channels, lr, ...)
 )->dict:
     "Generate labelled states, train and calibrate the classifier, optionally save it; return the results."
@@ -319,7 +326,11 @@ def train_cascade_classifier(
     extra = {'scenarios': num_networks*scenarios_per_network, 'label_params': asdict(CascadeLabelParams()),
              'scenario_params': asdict(ScenarioParams()), 'network_params': asdict(NetworkParams())}
     trainer = CascadeClassifierTrainer(seed=seed, log_path=log_path, **trainer_kw)
-    res = trainer.train(ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir, card_extra=extra)
-    res['timings'].update(data_s=data_s, search_s=0.0, total_s=time.perf_counter() - t0)
+    best_params, t1 = None, time.perf_counter()
+    if hyperparameter_search: best_params = trainer.hyperparameter_search(ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20))
+    search_s = time.perf_counter() - t1
+    res = trainer.train(ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir, card_extra=extra, on_epoch=on_epoch)
+    res['timings'].update(data_s=data_s, search_s=search_s, total_s=time.perf_counter() - t0)
+    res['best_params'] = best_params
     if save_dir is not None: write_results(save_dir, res, (*RESULT_KEYS, *RESULTS_FILE_EXTRAS))
     return check_results(res)

@@ -117,7 +117,7 @@ def _manifest(ds:InstitutionDataset, tr:np.ndarray, va:np.ndarray)->dict:
 
 # %% ../../nbs/training/02_default_predictor.ipynb #4bdf8c63
 @patch
-def _fit(self:DefaultPredictorTrainer, dataset:InstitutionDataset, tr, va, epochs, patience, progress, trial)->tuple:
+def _fit(self:DefaultPredictorTrainer, dataset:InstitutionDataset, tr, va, epochs, patience, progress, trial, on_epoch=None)->tuple:
     "Fit on the training rows with early stopping on validation AUC; return the loop's result, validation logits and labels."
     if dataset.normalize: dataset.fit_normalization(tr)
     (xt, yt), (xv, yv) = dataset.tensors(tr), dataset.tensors(va)
@@ -129,7 +129,8 @@ def _fit(self:DefaultPredictorTrainer, dataset:InstitutionDataset, tr, va, epoch
     trainer = Trainer(_Logits(self.model), loss, _auc_score, lr=self.lr, weight_decay=self.weight_decay,
                       device=device, patience=patience, seed=self.seed, logger=training_logger())
     val_loader = _batches(xv, yv, 8192, shuffle=False)
-    fit = trainer.fit(_batches(xt, yt, self.batch_size, True, self.seed), val_loader, epochs, trial=trial, progress=progress)
+    fit = trainer.fit(_batches(xt, yt, self.batch_size, True, self.seed), val_loader, epochs, trial=trial, progress=progress,
+                      on_epoch=on_epoch)
     with torch.no_grad(): self.model.layers[-1].bias -= math.log(pos_weight)  # undo the prior shift of pos_weight
     logits, labels = trainer.predict(val_loader)
     return {**fit, 'pos_weight': pos_weight}, logits, labels
@@ -156,6 +157,7 @@ def train(self:DefaultPredictorTrainer,
           progress:bool=True,           # progress bar over the epochs
           save_dir:str|Path|None=None,  # where to write best_model.pt and the model card; None writes nothing
           trial:optuna.Trial|None=None, # Optuna trial (reports val AUC per epoch, may prune)
+          on_epoch=None,                # called after each epoch with the loop's progress (see `Trainer.fit`)
          )->dict:
     "Train, calibrate and (optionally) save the default predictor; return the result (`metrics`, `checkpoint`, `timings`, `data`)."
     if not isinstance(dataset, InstitutionDataset):
@@ -167,7 +169,7 @@ def train(self:DefaultPredictorTrainer,
             raise ValueError(f"the {name} split has only one class (positive rate {dataset.labels[idx].mean():.3f}); "
                              "AUC needs both: use more simulations, or a different val_fraction")
     log.info(f"DefaultPredictorTrainer.train: {len(tr)} train / {len(va)} val rows, {self.params}")
-    fit, logits, labels = self._fit(dataset, tr, va, epochs, patience, progress, trial)
+    fit, logits, labels = self._fit(dataset, tr, va, epochs, patience, progress, trial, on_epoch)
     cal = _calibrate(logits, labels)
     metrics = {'val_auc': fit['best_score'], 'val_f1': cal.pop('best_val_f1'),
                **{k: cal.pop(k) for k in list(cal) if k.startswith('val_')}, 'val_pos_rate': float(dataset.labels[va].mean())}
@@ -220,6 +222,7 @@ def train_default_predictor(
     n_jobs:int=2,                     # simulation worker processes
     patience:int=8,                   # early-stopping patience
     progress:bool=True,               # progress bars
+    on_epoch=None,                    # called after each epoch of the final training (see `Trainer.fit`)
 )->dict:
     "Generate simulations, (search,) train, calibrate and save the default predictor; return the trainer's results plus timings."
     for name, v, lo in (('num_simulations', num_simulations, 2), ('epochs', epochs, 1), ('batch_size', batch_size, 2), ('n_trials', n_trials, 1)):
@@ -241,7 +244,7 @@ def train_default_predictor(
         t0 = time.perf_counter()
         best_params = trainer.hyperparameter_search(dataset=ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20))
         search_s = time.perf_counter() - t0
-    res = trainer.train(dataset=ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir)
+    res = trainer.train(dataset=ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir, on_epoch=on_epoch)
     res['timings'].update(data_s=datagen_s, search_s=search_s)
     res['data'].update(rows=int(len(df)), pos_rate=float(df['label'].mean()), data_path=str(data_path) if data_path else None,
                        generator=gen.params)

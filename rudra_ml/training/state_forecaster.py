@@ -382,6 +382,7 @@ def fit(self:StateForecasterTrainer,
         trial:optuna.Trial|None=None, # Optuna trial (reports the score per epoch, may prune)
         finetune_epochs:int=0,        # then up to this many epochs at a quarter of the learning rate (0: none)
         log=None,                     # the training logger (None: `training_logger(self.log_path)`)
+        on_epoch=None,                # called after each epoch (see `Trainer.fit`); fine-tuning epochs carry phase='finetune'
        )->dict:
     "Step 1: normalise with the training windows' statistics and train with early stopping; the shared `Trainer`'s fit result."
     log = log or training_logger(self.log_path)
@@ -397,9 +398,10 @@ def fit(self:StateForecasterTrainer,
                        device=device, patience=patience, max_grad_norm=self.max_grad_norm, seed=seed, unpack=unpack_windows, logger=log)
     batches, vbatches = window_batches(train, self.batch_size, True, self.seed, self.samples_per_epoch), window_batches(vsub, 4096)
     trainer = loop(self.lr, patience, self.seed)
-    fit = trainer.fit(batches, vbatches, epochs, trial=trial, progress=progress)
+    fit = trainer.fit(batches, vbatches, epochs, trial=trial, progress=progress, on_epoch=on_epoch)
     if finetune_epochs:   # the same loop again, at a lower learning rate (the shared Trainer has no scheduler)
-        fine = loop(self.lr / 4, min(patience, 2), self.seed + 1).fit(batches, vbatches, finetune_epochs, progress=progress)
+        fine_cb = None if on_epoch is None else (lambda info: on_epoch({**info, 'phase': 'finetune'}))
+        fine = loop(self.lr / 4, min(patience, 2), self.seed + 1).fit(batches, vbatches, finetune_epochs, progress=progress, on_epoch=fine_cb)
         if fine['best_score'] < fit['best_score']: self.model.load_state_dict(trainer.best_state)  # keep the better weights
         else: fit = _merge_fits(fit, fine)
     return fit
@@ -433,7 +435,7 @@ def train(self:StateForecasterTrainer,
           save_dir:str|Path|None=None,  # where to write the checkpoint, the model card and results.json; None writes nothing
           card_extra:dict|None=None,    # more `val_*` / `test_*` metrics for the checkpoint and the card
           val_histories:Sequence[History]|None=None, # the validation runs, to tune the warning threshold (None: keep it)
-          **kwargs,                     # to `fit`: progress, trial, finetune_epochs
+          **kwargs,                     # to `fit`: progress, trial, finetune_epochs, on_epoch
          )->dict:
     "`fit`, then `calibrate_and_tune`; the results in the project's schema (optionally saved)."
     if not (isinstance(train, WindowSet) and isinstance(val, WindowSet)):
@@ -602,6 +604,10 @@ def train_state_forecaster(
     test_fraction:float=0.15,       # share of simulations held out for the evaluation
     n_jobs:int=-1,                  # processes for the simulations (-1: one per CPU)
     warning_threshold:float=WARNING_THRESHOLD, # the early-warning threshold, unless tuned on the validation runs
+    hyperparameter_search:bool=False, # run the trainer's Optuna search first (its best parameters replace the given ones)
+    n_trials:int=20,                # Optuna trials
+    search_timeout:float=600,       # seconds for the search
+    on_epoch=None,                  # called after each training epoch (see `Trainer.fit`; fine-tuning epochs carry phase='finetune')
     **trainer_kw,                   # more StateForecasterTrainer arguments (lr, batch_size, dropout, log_path, ...)
 )->dict:
     "Generate data, train and calibrate the forecaster, evaluate on held-out simulations, optionally save."
@@ -611,15 +617,19 @@ def train_state_forecaster(
     data_s = time.perf_counter() - t0
     t = StateForecasterTrainer(hidden_dim=hidden_dim, samples_per_epoch=samples_per_epoch,
                                warning_threshold=warning_threshold, seed=seed, **trainer_kw)
-    res = t.train(tr, va, epochs=epochs, patience=patience, progress=progress, val_histories=val_h, finetune_epochs=finetune_epochs)
+    best_params, t1 = None, time.perf_counter()
+    if hyperparameter_search: best_params = t.hyperparameter_search(tr, va, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 6))
+    search_s = time.perf_counter() - t1
+    res = t.train(tr, va, epochs=epochs, patience=patience, progress=progress, val_histories=val_h, finetune_epochs=finetune_epochs,
+                  on_epoch=on_epoch)
     t1 = time.perf_counter()
     ev = evaluate_forecaster(t.ews, test_h, train=tr, val_histories=val_h, min_precision=t.min_precision or PRECISION_FLOOR,
                              min_recall=t.min_recall)
-    res['timings'].update(data_s=data_s, eval_s=time.perf_counter() - t1)
+    res['timings'].update(data_s=data_s, search_s=search_s, eval_s=time.perf_counter() - t1)
     res['metrics'].update(held_out_metrics(ev))
     res['data'].update(num_simulations=num_simulations, steps=steps, n_range=list(n_range), shock_range=[0.0, 0.15],
                        n_test_simulations=len(test_h), n_test_windows=ev['n_test_windows'])
-    res.update(evaluation=ev, ews=t.ews, trainer=t, **d)
+    res.update(evaluation=ev, ews=t.ews, trainer=t, best_params=best_params, **d)
     if save_dir is not None:
         held = {'reliability': ev['reliability'], 'ews_test': ev['ews'], 'stress_rule_test': ev['stress_rule']}
         res['checkpoint'] = t.save(save_dir, res, extra_meta=held, epochs=epochs, patience=patience, num_simulations=num_simulations)

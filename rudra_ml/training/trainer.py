@@ -145,15 +145,16 @@ def fit(self:Trainer,
         epochs:int,                   # maximum number of epochs
         trial:optuna.Trial|None=None, # Optuna trial to report each epoch's score to (enables pruning)
         progress:bool=True,           # show a progress bar over the epochs
+        on_epoch:Callable|None=None,  # on_epoch(info) after each epoch: epoch, epochs, train_loss, val_loss, score, best_score
        )->dict:
     "Train with early stopping on the validation score; restore and return the best epoch's result."
     prev = torch.get_num_threads()
     if self.num_threads: torch.set_num_threads(self.num_threads)
-    try: return self._fit(train_loader, val_loader, epochs, trial, progress)
+    try: return self._fit(train_loader, val_loader, epochs, trial, progress, on_epoch)
     finally: torch.set_num_threads(prev)
 
 @patch
-def _fit(self:Trainer, train_loader, val_loader, epochs, trial, progress)->dict:
+def _fit(self:Trainer, train_loader, val_loader, epochs, trial, progress, on_epoch=None)->dict:
     "The loop of `fit`, run under its thread setting."
     check_int('epochs', epochs)
     torch.manual_seed(self.seed)
@@ -178,6 +179,8 @@ def _fit(self:Trainer, train_loader, val_loader, epochs, trial, progress)->dict:
         bar.set_postfix(train_loss=f'{tl:.4f}', val_loss=f'{vl:.4f}', score=f'{score:.4f}')
         self.logger.info(f"epoch {epoch}: train_loss={tl:.5f} val_loss={vl:.5f} " +
                          ' '.join(f'{k}={v:.5f}' for k, v in m.items()))
+        if on_epoch is not None:
+            on_epoch({'epoch': epoch, 'epochs': epochs, 'train_loss': tl, 'val_loss': vl, 'score': score, 'best_score': best})
         if trial is not None and math.isfinite(score):
             trial.report(score, epoch)
             if trial.should_prune():
