@@ -15,6 +15,7 @@ TINY = {'num_simulations': 6, 'epochs': 3, 'sizes': [30], 'n_jobs': 1}   # a def
 def setup(tmp_path):
     "The workers' environment (everything under tmp_path) and a sender app with the same settings."
     env = dict(os.environ, RUDRA_ML_CELERY_DATA_PATH=str(tmp_path/'celery'), RUDRA_ML_MODELS_PATH=str(tmp_path/'models'),
+               RUDRA_ML_MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path/'registry'/'mlflow.db'}",
                RUDRA_ML_LOG_PATH=str(tmp_path/'logs'/'ml_training.log'), OMP_NUM_THREADS='1', MPLBACKEND='Agg',
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]))
     return env, tmp_path
@@ -51,7 +52,11 @@ def test_embedded_success_reports_progress(setup):
     assert metas[0]['stage'] == 'data' and all(m['model'] == 'default_predictor' for m in metas)
     assert states.index('TRAINING') < states.index('SUCCESS')
     out = res.result
-    assert out['model'] == 'default_predictor' and 0 <= out['metrics']['val_auc'] <= 1 and out['run_id'] is None
+    assert out['model'] == 'default_predictor' and 0 <= out['metrics']['val_auc'] <= 1
+    from rudra_ml.registry.model_manager import ModelRegistry
+    reg = ModelRegistry(env['RUDRA_ML_MLFLOW_TRACKING_URI'])   # tracked and registered, not promoted
+    assert out['version'] == 1 and reg.get_version('default_predictor', 1).run_id == out['run_id']
+    assert reg.aliases('default_predictor') == {} and reg.client.get_run(out['run_id']).info.status == 'FINISHED'
     assert Path(out['save_dir']) == tmp/'models'/'default_predictor'/'runs'/res.id
     import torch
     from rudra_ml.checkpoint import load_checkpoint
@@ -102,6 +107,10 @@ def test_killed_worker_never_succeeds(setup):
     time.sleep(2.0)
     assert res.state not in ('SUCCESS',) and res.state in ('TRAINING', 'FAILURE'), res.state
     assert serving_files(tmp/'models') == before
+    from rudra_ml.registry.model_manager import ModelRegistry, serving_checkpoint
+    db = tmp/'registry'/'mlflow.db'   # nothing registered, nothing promoted: the registry still serves the local checkpoint
+    assert not db.exists() or ModelRegistry(env['RUDRA_ML_MLFLOW_TRACKING_URI']).list_models() in ({}, {'default_predictor': []})
+    assert serving_checkpoint('default_predictor', env['RUDRA_ML_MLFLOW_TRACKING_URI']).source == 'local'
 
 def free_port()->int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]

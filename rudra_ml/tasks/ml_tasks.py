@@ -21,6 +21,7 @@ from celery.signals import worker_init, worker_ready, worker_shutdown
 
 from ..config import MLConfig, ml_config, resolve_path
 from ..checks import check_int, check_number, check_pair
+from ..registry.tracking import track_job
 
 # %% auto #0
 __all__ = ['POOLS', 'TASK_ARGS', 'RENAMED', 'PIPELINES', 'SCORES', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app',
@@ -158,11 +159,15 @@ def jsonable(x):
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #81cca289
 def _finish(
-    model:str, # the model's folder name
-    res:dict,  # the task's result, checkpoint written
+    model:str,                  # the model's folder name
+    res:dict,                   # the pipeline's results (the project's schema), checkpoint written
+    result:dict,                # the task's JSON result
+    tracking_uri:str|None=None, # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->dict:
-    "The last step of a successful task: the hook where the run is registered (today it only marks it unregistered)."
-    return {**res, 'run_id': None, 'version': None}
+    "The last step of a successful task: the run tracked and its checkpoint registered (not promoted)."
+    t = track_job(model, res, params=result['kwargs'], tracking_uri=tracking_uri, run_name=f"task {result['task_id']}",
+                  tags={'rudra_ml.task_id': str(result['task_id'])})
+    return {**result, 'run_id': t['run_id'], 'version': t['version']}
 
 def _report(task:Task, meta:dict):
     "Set the task's `TRAINING` state with `meta` (a worker run), and log it."
@@ -182,16 +187,18 @@ def _on_epoch(task:Task, model:str):
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #028fd67b
 def run_training(
-    task:Task,   # the bound task (its request id names the run folder)
-    model:str,   # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
-    kwargs:dict, # the task's keyword arguments
+    task:Task,                  # the bound task (its request id names the run folder)
+    model:str,                  # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    kwargs:dict,                # the task's keyword arguments
+    models_path:Path|None=None, # where run folders go (None: RUDRA_ML_MODELS_PATH)
+    tracking_uri:str|None=None, # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->dict:
     "Validate, run the pipeline of `model` into a fresh run folder reporting progress, and return the JSON result."
     import importlib
     t0 = time.perf_counter()
     args = validate_kwargs(model, kwargs)
     _report(task, {'model': model, 'stage': 'data', 'hyperparameter_search': bool(args.get('hyperparameter_search', False))})
-    out = run_dir(model, task.request.id or f'local-{uuid.uuid4().hex}')
+    out = run_dir(model, task.request.id or f'local-{uuid.uuid4().hex}', models_path)
     out.mkdir(parents=True, exist_ok=False)
     mod, fn = PIPELINES[model]
     pipeline = getattr(importlib.import_module(mod), fn)
@@ -202,7 +209,7 @@ def run_training(
                        'checkpoint': res['checkpoint'], 'save_dir': out, 'results': out/ARTIFACTS['results'],
                        'timings': {**res['timings'], 'task_s': time.perf_counter() - t0},
                        'params': res.get('params'), 'best_params': res.get('best_params')})
-    return _finish(model, result)
+    return _finish(model, res, result, tracking_uri)
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #f09d050f
 app = make_app()
