@@ -4,11 +4,10 @@
 
 # %% ../nbs/99_cli.ipynb #6bbc432c
 from __future__ import annotations
-import json, time
+import argparse, json, sys, time
 from pathlib import Path
 
 import matplotlib
-from fastcore.script import call_parse, Param, bool_arg
 
 from .config import PROJECT_ROOT
 from .engine.network import generate_network, eba_network, TOPOLOGIES
@@ -18,9 +17,13 @@ from .training.cascade_classifier import train_cascade_classifier
 from .training.state_forecaster import train_state_forecaster
 from .inference.predictor import DefaultPredictor
 from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifier
+from .checkpoint import CheckpointError
+from .registry.model_manager import MODEL_NAMES, ModelRegistry
+from .registry.tracking import RUN_FILE, log_notebook, promote_if_better, track_job
 
 # %% auto #0
-__all__ = ['REPORTED', 'build_network', 'parse_shocks', 'train_models', 'run_main_job', 'main']
+__all__ = ['REPORTED', 'JOBS', 'build_network', 'parse_shocks', 'train_models', 'registry_rows', 'run_main_job', 'parse_params',
+           'train_job', 'main']
 
 # %% ../nbs/99_cli.ipynb #8adf941e
 def build_network(
@@ -43,7 +46,7 @@ def parse_shocks(s:str)->list:
     if not out or any(not 0 <= x <= 1 for x in out): raise ValueError(f"shocks must be comma-separated numbers in [0, 1], got {s!r}")
     return out
 
-# %% ../nbs/99_cli.ipynb #c140dcbd
+# %% ../nbs/99_cli.ipynb #f7e213b0
 def _plot(runs:dict, path:Path, risk:bool=False):
     "Defaults, securities price and system equity over time (and the cascade classifier's P(systemic)), one line per shock size."
     matplotlib.use('Agg')
@@ -59,6 +62,7 @@ def _plot(runs:dict, path:Path, risk:bool=False):
         a.set_title(t); a.set_xlabel('step'); a.grid(alpha=.3)
     ax[0].legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
+# %% ../nbs/99_cli.ipynb #6581d8d5
 # what the report quotes of each trained model: (model, metrics)
 REPORTED = {'default_predictor': ('val_auc', 'val_f1', 'val_ece'),
             'cascade_classifier': ('test_macro_f1', 'test_macro_auc', 'test_ece'),
@@ -69,6 +73,13 @@ def _trained(name:str, res:dict)->dict:
     return {**{k: _num(res['metrics'].get(k)) for k in REPORTED[name]},
             **{k: round(float(v), 2) for k, v in res['timings'].items()}, 'checkpoint': str(res['checkpoint'])}
 
+def _track(name:str, res:dict, tracking_uri:str|None)->dict:
+    "Track a model trained by the job (one MLflow run, a new version) and promote it if it beats what serves; what the report says."
+    t = track_job(name, res, params={'job': 'rudra-ml main'}, tracking_uri=tracking_uri)
+    d = promote_if_better(name, t['version'], tracking_uri)
+    return {'run_id': t['run_id'], 'version': t['version'], 'promoted': d['promoted'], 'serving_version': d['serving_version'],
+            'gate': {k: d[k] for k in ('metric', 'candidate', 'production', 'direction')}}
+
 def train_models(
     out:Path,                # the job's folder (models go to out/models/<model>)
     g,                       # the network the cascade monitor will watch
@@ -76,59 +87,23 @@ def train_models(
     epochs:int,              # maximum training epochs
     seed:int,                # random seed
     progress:bool=False,     # progress bars
+    tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->tuple:
-    "Train the three models with a small budget; return the report's summary of each, the predictor and the cascade monitor."
+    "Train the three models with a small budget, track and register each (promoting what beats what serves); the report's summary of each, the predictor and the cascade monitor."
     dp = train_default_predictor(num_simulations=train_simulations, epochs=epochs, seed=seed,
                                  save_dir=out/'models'/'default_predictor', progress=progress)
     cc = train_cascade_classifier(num_networks=max(24, 3*train_simulations), epochs=epochs, scenarios_per_network=6, seed=seed,
                                   save_dir=out/'models'/'cascade_classifier', progress=progress, n_jobs=2)
     sf = train_state_forecaster(num_simulations=max(20, train_simulations), epochs=max(1, epochs//6), seed=seed, n_jobs=2,
                                 save_dir=out/'models'/'state_forecaster', progress=progress, samples_per_epoch=4096)
-    training = {name: _trained(name, r) for name, r in (('default_predictor', dp), ('cascade_classifier', cc), ('state_forecaster', sf))}
+    training = {name: {**_trained(name, r), **_track(name, r, tracking_uri)}
+                for name, r in (('default_predictor', dp), ('cascade_classifier', cc), ('state_forecaster', sf))}
     training['default_predictor'].update(rows=dp['data']['rows'], temperature=round(dp['temperature'], 4))
     predictor = DefaultPredictor(model_path=dp['checkpoint'], strict=True)
     monitor = CascadeRiskMonitor(g, model=load_cascade_classifier(cc['checkpoint'])[0])
     return training, predictor, monitor
 
-def _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)->tuple:
-    "The stress scenario with the trained predictor in the loop and the cascade monitor reporting: runs and their summaries."
-    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor,
-                           risk_monitor=monitor)
-    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
-    return runs, {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean()),
-                             'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
-                             'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())} for s, r in runs.items()}
-
-def run_main_job(
-    out:str|Path='runs/main',   # folder for the report
-    network:str='scale_free',   # network kind (see `build_network`)
-    n:int=100,                  # institutions
-    steps:int=30,               # steps per simulation
-    shocks:str='0.02,0.05,0.1,0.2', # common loan-loss shocks to compare
-    seed:int=0,                 # random seed
-    contagion:str=None,         # 'eisenberg_noe' or 'debtrank' (None: configured)
-    train:bool=True,            # train the three models first and compare ML off / on
-    train_simulations:int=40,   # simulations for training
-    epochs:int=20,              # maximum training epochs
-    progress:bool=False,        # progress bars
-)->dict:
-    "The main job: train the models, build a network, run the stress scenario with ML off and on, write report.md, summary.json and plots."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    shock_list, g, t0 = parse_shocks(shocks), build_network(network, n, seed), time.perf_counter()
-    training, predictor, monitor = train_models(out, g, train_simulations, epochs, seed, progress) if train else (None, None, None)
-    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion)
-    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
-    summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
-               'contagion': eng.contagion, 'training': training, 'runs': {f'{s:g}': r.summary() for s, r in runs.items()}}
-    _plot(runs, out/'simulation.png')
-    if predictor is not None:
-        runs_ml, summary['runs_ml'] = _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)
-        _plot(runs_ml, out/'simulation_ml.png', risk=True)
-    summary['elapsed_s'] = round(time.perf_counter() - t0, 3)
-    (out/'summary.json').write_text(json.dumps(summary, indent=2))
-    (out/'report.md').write_text(_report(summary, shock_list, network))
-    return summary
-
+# %% ../nbs/99_cli.ipynb #22b74812
 def _num(v, nd:int=4):
     "A metric rounded for the report, or None when it is missing or NaN (e.g. no warning was ever raised)."
     return None if v is None or v != v else round(float(v), nd)
@@ -156,6 +131,7 @@ def _report(s:dict, shock_list:list, network:str)->str:
                f"({c['data_s'] + c['train_s']:.1f} s with its simulations). State forecaster on held-out simulations: RMSE {_f(f['test_rmse'], '.4f')} "
                f"(persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on validation runs: precision {_f(f['val_ews_precision'], '.2f')}, "
                f"recall {_f(f['val_ews_recall'], '.2f')} ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
+    if s.get('registry') is not None: md += _registry_md(s['training'], s['registry'])
     md += ["## Stress scenario, Bayesian default probabilities (ML off)\n", table(s['runs']), "![simulation](simulation.png)\n"]
     if 'runs_ml' in s:
         used = ', '.join(f"{float(k):.0%}: {v['ml_used_share']:.0%}" for k, v in s['runs_ml'].items())
@@ -168,35 +144,214 @@ def _report(s:dict, shock_list:list, network:str)->str:
     md.append(f"Ran in {s['elapsed_s']} s.\n")
     return '\n'.join(md)
 
-# %% ../nbs/99_cli.ipynb #0ea0060b
-@call_parse
-def main(
-    job:Param("what to run: 'main' (network, simulation, report) or 'benchmark' (papermill nbs/jobs/benchmark.ipynb)", str,
-              opt=False, nargs='?', choices=['main', 'benchmark'])='main',
-    out:Param("output folder", str)=None,
-    network:Param("network: scale_free, core_periphery, erdos_renyi or eba", str)='scale_free',
-    n:Param("institutions of a generated network", int)=100,
-    steps:Param("steps per simulation", int)=30,
-    shocks:Param("comma-separated common loan-loss shocks", str)='0.02,0.05,0.1,0.2',
-    seed:Param("random seed", int)=0,
-    contagion:Param("eisenberg_noe or debtrank (default: RUDRA_ML_CONTAGION)", str)=None,
-    train:Param("train the three models first and compare ML off / on", bool_arg)=True,
-    train_simulations:Param("simulations to train on", int)=40,
-    epochs:Param("maximum training epochs", int)=20,
-):
-    "rudra_ml jobs from the command line."
-    if job == 'benchmark':
-        import papermill as pm
-        nb = PROJECT_ROOT/'nbs'/'jobs'/'benchmark.ipynb'
-        dest = Path(out or 'runs/benchmark'); dest.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(str(nb), str(dest/'benchmark.ipynb'), cwd=str(PROJECT_ROOT), kernel_name='python3')
-        print(f"benchmark written to {PROJECT_ROOT/'bench'/'results.json'}")
-        return
-    s = run_main_job(out=out or 'runs/main', network=network, n=n, steps=steps, shocks=shocks, seed=seed, contagion=contagion,
-                     train=train, train_simulations=train_simulations, epochs=epochs, progress=True)
-    if s['training']: print(f"default predictor: validation AUC {s['training']['default_predictor']['val_auc']:.3f}, ECE {s['training']['default_predictor']['val_ece']:.3f}")
+def registry_rows(tracking_uri:str|None=None)->list:
+    "The registry's versions as report rows: model, version, label, aliases, the gate metric, run id."
+    from rudra_ml.registry.model_manager import GATE_METRICS
+    rows = []
+    for m, infos in ModelRegistry(tracking_uri).list_models().items():
+        for i in infos:
+            metric = next((k for k in GATE_METRICS[m][0] if k in i.metrics), None)
+            rows.append({'model': m, 'version': i.version, 'label': i.tags.get('version'), 'aliases': sorted(i.aliases),
+                         'metric': metric, 'value': _num(i.metrics.get(metric)), 'run_id': i.run_id})
+    return rows
+
+def _registry_md(training:dict, rows:list)->list:
+    "The report's registry section: what this run registered and promoted, then every version."
+    said = []
+    for m, t in training.items():
+        g, serving = t['gate'], f"version {t['serving_version']}" + (' (the local checkpoint)' if t['serving_version'] == 0 else '')
+        cmp = (f"{g['metric']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for {serving} "
+               f"({'higher' if g['direction'] == 'max' else 'lower'} is better)") if g['metric'] else 'no metric to compare'
+        said.append(f"* {m}: registered as version {t['version']} (run `{t['run_id']}`); "
+                    + (f"promoted to production: {cmp}." if t['promoted'] else f"not promoted, {serving} keeps serving: {cmp}."))
+    table = '\n'.join(f"| {r['model']} | {r['version']} | {r['label'] or ''} | {', '.join(r['aliases'])} | {r['metric']} {_f(r['value'], '.4f')} | `{r['run_id'][:12]}` |"
+                      for r in rows)
+    return ["## Model registry\n", "Each model trained here is one tracked MLflow run and a new registered version; it goes to production "
+            "only when its held-out metric is at least that of the model serving now.\n", '\n'.join(said) + '\n',
+            f"| model | version | label | aliases | metric | run |\n|---|---|---|---|---|---|\n{table}\n",
+            "Browse the runs with `mlflow ui --backend-store-uri sqlite:///mlflow.db`; move versions with `rudra-ml registry`.\n"]
+
+# %% ../nbs/99_cli.ipynb #ee606d1d
+def _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)->tuple:
+    "The stress scenario with the trained predictor in the loop and the cascade monitor reporting: runs and their summaries."
+    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor,
+                           risk_monitor=monitor)
+    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
+    return runs, {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean()),
+                             'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
+                             'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())} for s, r in runs.items()}
+
+def run_main_job(
+    out:str|Path='runs/main',   # folder for the report
+    network:str='scale_free',   # network kind (see `build_network`)
+    n:int=100,                  # institutions
+    steps:int=30,               # steps per simulation
+    shocks:str='0.02,0.05,0.1,0.2', # common loan-loss shocks to compare
+    seed:int=0,                 # random seed
+    contagion:str=None,         # 'eisenberg_noe' or 'debtrank' (None: configured)
+    train:bool=True,            # train the three models first and compare ML off / on
+    train_simulations:int=40,   # simulations for training
+    epochs:int=20,              # maximum training epochs
+    progress:bool=False,        # progress bars
+    tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+)->dict:
+    "The main job: train and register the models, build a network, run the stress scenario with ML off and on, write report.md, summary.json and plots."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    shock_list, g, t0 = parse_shocks(shocks), build_network(network, n, seed), time.perf_counter()
+    training, predictor, monitor = (train_models(out, g, train_simulations, epochs, seed, progress, tracking_uri) if train
+                                    else (None, None, None))
+    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion)
+    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
+    summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
+               'contagion': eng.contagion, 'training': training, 'runs': {f'{s:g}': r.summary() for s, r in runs.items()}}
+    _plot(runs, out/'simulation.png')
+    if predictor is not None:
+        runs_ml, summary['runs_ml'] = _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)
+        _plot(runs_ml, out/'simulation_ml.png', risk=True)
+    if train: summary['registry'] = registry_rows(tracking_uri)
+    summary['elapsed_s'] = round(time.perf_counter() - t0, 3)
+    (out/'summary.json').write_text(json.dumps(summary, indent=2))
+    (out/'report.md').write_text(_report(summary, shock_list, network))
+    return summary
+
+# %% ../nbs/99_cli.ipynb #30a60050
+def _value(s:str):
+    "A `-p key=value` value: JSON when it parses (numbers, true/false, lists), `True`/`False`, else the string."
+    if s in ('True', 'False'): return s == 'True'
+    try: return json.loads(s)
+    except ValueError: return s
+
+def parse_params(items:list|None)->dict:
+    "`['epochs=5', 'sizes=[30, 60]']` as `{'epochs': 5, 'sizes': [30, 60]}`."
+    out = {}
+    for it in items or []:
+        k, eq, v = it.partition('=')
+        if not eq or not k.strip(): raise ValueError(f"a parameter must be key=value, got {it!r}")
+        out[k.strip()] = _value(v.strip())
+    return out
+
+# %% ../nbs/99_cli.ipynb #a00497d0
+JOBS = PROJECT_ROOT/'nbs'/'jobs'   # the job notebooks (in a checkout)
+
+def train_job(
+    model:str,                  # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    params:dict|None=None,      # the job notebook's parameters
+    version:str|None=None,      # a label for the registered version
+    promote:bool=False,         # promote it when it beats what serves
+    out:str|Path|None=None,     # the run's folder (None: <RUDRA_ML_MODELS_PATH>/<model>/runs/<time>)
+    tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+)->dict:
+    "Run `model`'s job notebook with papermill, tracked and registered (and promoted if asked and better); the run's record."
+    import papermill as pm
+    from rudra_ml.config import ml_config
+    if model not in MODEL_NAMES: raise ValueError(f"model must be one of {list(MODEL_NAMES)}, got {model!r}")
+    nb = JOBS/f'train_{model}.ipynb'
+    if not nb.exists(): raise ValueError(f"the job notebook {nb} is not here: `rudra-ml train` runs from a checkout (use --background on a worker)")
+    dest = Path(out) if out else ml_config.ML_MODELS_PATH/model/'runs'/time.strftime('%Y%m%d-%H%M%S')
+    dest.mkdir(parents=True, exist_ok=False)
+    pars = {**(params or {}), 'save_dir': str(dest.resolve()), 'track': True, 'version': version, 'tracking_uri': tracking_uri}
+    pm.execute_notebook(str(nb), str(dest/'job.ipynb'), parameters=pars, cwd=str(PROJECT_ROOT), kernel_name='python3', progress_bar=False)
+    run = json.loads((dest/RUN_FILE).read_text())
+    log_notebook(run, dest/'job.ipynb')
+    if promote: run['promotion'] = promote_if_better(model, run['version'], tracking_uri)
+    return run
+
+# %% ../nbs/99_cli.ipynb #c3a32e6f
+def _registry_cmd(a)->None:
+    "`rudra-ml registry ...`"
+    reg = ModelRegistry()
+    if a.action == 'list':
+        df = reg.list_models(as_frame=True)
+        print(df.to_string(index=False) if len(df) else f"no registered models in {reg.tracking_uri}")
+    elif a.action == 'history': print(reg.history(a.model, as_frame=True).to_string(index=False))
+    elif a.action == 'promote':
+        v = reg.promote_model(a.model, a.version, a.stage, force=a.force)
+        print(f"{a.model} version {v.version} is now {', '.join(v.aliases)}")
+    else:
+        v = reg.rollback_model(a.model, a.to)
+        print(f"{a.model}: production is now " + (f"version {v.version}" if v else "the shipped checkpoint (version 0)"))
+
+def _background(model:str, params:dict, wait:bool)->None:
+    "Submit a training task; with `wait`, follow its states until it ends."
+    from rudra_ml.tasks.ml_tasks import TASKS, validate_kwargs
+    validate_kwargs(model, params)   # a bad argument fails here, not on the worker
+    res = TASKS[model].apply_async(kwargs=params)
+    print(f"submitted {model} training as task {res.id}; follow it with `rudra-ml task {res.id}`")
+    last = None
+    while wait and res.state not in ('SUCCESS', 'FAILURE'):
+        now = (res.state, json.dumps(res.info, default=str) if isinstance(res.info, dict) else None)
+        if now != last: print(*[x for x in now if x]); last = now
+        time.sleep(0.5)
+    if wait: print(res.state, json.dumps(res.result, default=str) if res.state == 'SUCCESS' else res.result)
+
+# %% ../nbs/99_cli.ipynb #2d68b710
+def _parser()->argparse.ArgumentParser:
+    "The `rudra-ml` argument parser."
+    p = argparse.ArgumentParser(prog='rudra-ml', description='rudra_ml jobs from the command line.')
+    sub = p.add_subparsers(dest='job')
+    m = sub.add_parser('main', help='train, register, simulate, report (the README main job)')
+    for name, typ, default, doc in (('out', str, 'runs/main', 'output folder'), ('network', str, 'scale_free', 'scale_free, core_periphery, erdos_renyi or eba'),
+                                    ('n', int, 100, 'institutions of a generated network'), ('steps', int, 30, 'steps per simulation'),
+                                    ('shocks', str, '0.02,0.05,0.1,0.2', 'comma-separated common loan-loss shocks'), ('seed', int, 0, 'random seed'),
+                                    ('contagion', str, None, 'eisenberg_noe or debtrank (default: RUDRA_ML_CONTAGION)'),
+                                    ('train', _value, True, 'train and register the three models first (True/False)'),
+                                    ('train_simulations', int, 40, 'simulations to train on'), ('epochs', int, 20, 'maximum training epochs')):
+        m.add_argument(f'--{name}', type=typ, default=default, help=doc)
+    sub.add_parser('benchmark', help='the benchmark job (papermill)').add_argument('--out', default='runs/benchmark')
+    t = sub.add_parser('train', help='train a model: its job notebook (tracked, registered), or a background task')
+    t.add_argument('model', choices=MODEL_NAMES); t.add_argument('-p', '--param', action='append', help='key=value, repeatable')
+    t.add_argument('--background', action='store_true', help='submit a Celery task instead'); t.add_argument('--wait', action='store_true')
+    t.add_argument('--version', help="a label for the registered version, e.g. 'v1.2.0'"); t.add_argument('--promote', action='store_true')
+    t.add_argument('--out', help='the run folder (default: <RUDRA_ML_MODELS_PATH>/<model>/runs/<time>)')
+    w = sub.add_parser('worker', help='a Celery worker for the training tasks')
+    w.add_argument('--concurrency', type=int, default=1); w.add_argument('--pool', default='solo'); w.add_argument('--loglevel', default='INFO')
+    sub.add_parser('task', help='the state of a background task').add_argument('task_id')
+    r = sub.add_parser('registry', help='list, promote, roll back registered models').add_subparsers(dest='action', required=True)
+    r.add_parser('list')
+    r.add_parser('history').add_argument('model', choices=MODEL_NAMES)
+    pr = r.add_parser('promote'); pr.add_argument('model', choices=MODEL_NAMES); pr.add_argument('version')
+    pr.add_argument('--stage', default='production'); pr.add_argument('--force', action='store_true')
+    rb = r.add_parser('rollback'); rb.add_argument('model', choices=MODEL_NAMES); rb.add_argument('--to', default=None, help='a version (0: the shipped checkpoint)')
+    return p
+
+# %% ../nbs/99_cli.ipynb #64f34aac
+def _main_job(a)->None:
+    "`rudra-ml main`: the job, then what a user reads first."
+    s = run_main_job(out=a.out, network=a.network, n=a.n, steps=a.steps, shocks=a.shocks, seed=a.seed, contagion=a.contagion,
+                     train=a.train, train_simulations=a.train_simulations, epochs=a.epochs, progress=True)
+    if s['training']:
+        t = s['training']['default_predictor']
+        print(f"default predictor: validation AUC {t['val_auc']:.3f}, ECE {t['val_ece']:.3f}")
+        for m, t in s['training'].items():
+            print(f"{m}: registered version {t['version']}, " + ('promoted to production' if t['promoted'] else f"version {t['serving_version']} keeps serving"))
     for k, v in s['runs'].items():
         ml = s.get('runs_ml', {}).get(k)
         print(f"shock {float(k):.0%}: {v['defaults']} of {s['n']} defaulted, system equity lost {v['equity_loss_fraction']:.1%}"
               + (f"; with ML {ml['defaults']} defaulted" if ml else ''))
-    print(f"report: {Path(out or 'runs/main')/'report.md'}")
+    print(f"report: {Path(a.out)/'report.md'}")
+
+def main(argv:list|None=None):
+    "The `rudra-ml` command."
+    a = _parser().parse_args(argv)
+    try:
+        if a.job in (None, 'main'): _main_job(a if a.job else _parser().parse_args(['main']))
+        elif a.job == 'benchmark':
+            import papermill as pm
+            dest = Path(a.out); dest.mkdir(parents=True, exist_ok=True)
+            pm.execute_notebook(str(JOBS/'benchmark.ipynb'), str(dest/'benchmark.ipynb'), cwd=str(PROJECT_ROOT), kernel_name='python3')
+            print(f"benchmark written to {PROJECT_ROOT/'bench'/'results.json'}")
+        elif a.job == 'train' and a.background: _background(a.model, parse_params(a.param), a.wait)
+        elif a.job == 'train':
+            run = train_job(a.model, parse_params(a.param), a.version, a.promote, a.out)
+            print(json.dumps(run, indent=1, default=str))
+        elif a.job == 'worker':
+            from rudra_ml.tasks.ml_tasks import start_worker
+            start_worker(concurrency=a.concurrency, pool=a.pool, loglevel=a.loglevel)
+        elif a.job == 'task':
+            from celery.result import AsyncResult
+            import rudra_ml.tasks.ml_tasks   # its app reads the result backend
+            r = AsyncResult(a.task_id)
+            print(r.state, json.dumps(r.info, default=str) if isinstance(r.info, dict) else (r.info or ''))
+        else: _registry_cmd(a)
+    except (ValueError, TypeError, KeyError, CheckpointError) as e:
+        sys.exit(f"rudra-ml: {e}")

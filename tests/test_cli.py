@@ -19,6 +19,28 @@ def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     for m in ('cascade_classifier', 'state_forecaster'):
         assert (out/'models'/m/'best_model.pt').exists() and m in s['training'], m
     assert 0 <= s['runs_ml']['0.5']['p_systemic_at_shock'] <= 1
+    # trained through the tracked path: one registered version per model, promoted only if it beats the shipped model
+    assert '## Model registry' in report and {r['model'] for r in s['registry']} == set(s['training'])
+    for m, t in s['training'].items():
+        assert t['version'] == 1 and t['run_id'] and t['serving_version'] == 0 and t['gate']['metric'], (m, t)
+        assert t['promoted'] == (t['gate']['candidate'] >= t['gate']['production'] if t['gate']['direction'] == 'max'
+                                 else t['gate']['candidate'] <= t['gate']['production'])
+
+
+def test_registry_commands(tmp_path, bin_dir, env, root):
+    "register through the API, then list / promote / roll back from the shell; a refused move changes nothing."
+    from rudra_ml.registry.model_manager import ModelRegistry
+    reg = ModelRegistry(env['RUDRA_ML_MLFLOW_TRACKING_URI'])
+    for label in ('v1', 'v2'): reg.register_model('default_predictor', root/'ml_models'/'default_predictor'/'best_model.pt', version=label)
+    run = lambda *a: subprocess.run([str(bin_dir/'rudra-ml'), 'registry', *a], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    r = run('list'); assert r.returncode == 0 and 'v1' in r.stdout and 'v2' in r.stdout, r.stderr
+    r = run('promote', 'default_predictor', '2'); assert r.returncode == 0 and 'version 2 is now production' in r.stdout, r.stderr
+    r = run('promote', 'default_predictor', '7'); assert r.returncode != 0 and '7' in r.stderr
+    r = run('rollback', 'default_predictor'); assert r.returncode != 0 and 'roll back' in r.stderr.lower(), r.stderr
+    assert reg.aliases('default_predictor') == {'production': 2}
+    r = run('rollback', 'default_predictor', '--to', '0'); assert r.returncode == 0 and 'shipped checkpoint' in r.stdout, r.stderr
+    assert reg.aliases('default_predictor') == {}
+    r = run('history', 'default_predictor'); assert r.returncode == 0 and 'rollback' in r.stdout
 
 def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):
     out = tmp_path/'eba'

@@ -9,9 +9,10 @@ def test_train_state_forecaster_job(tmp_path, root):
     shipped = root/'ml_models'/'state_forecaster'/'best_model.pt'
     before = _digest(shipped)
     out = tmp_path/'sf'
+    store = f"sqlite:///{tmp_path/'registry'/'mlflow.db'}"
     pm.execute_notebook(str(root/'nbs'/'jobs'/'train_state_forecaster.ipynb'), str(tmp_path/'job.ipynb'), cwd=str(root),
                         kernel_name='python3', progress_bar=False,
-                        parameters=dict(num_simulations=14, epochs=1, samples_per_epoch=256, hidden_dim=8, steps=40,
+                        parameters=dict(tracking_uri=store, num_simulations=14, epochs=1, samples_per_epoch=256, hidden_dim=8, steps=40,
                                         seed=0, save_dir=str(out), threads=1, progress=False))
     for f in (*ARTIFACTS.values(), 'forecasts.png'):
         assert (out/f).exists(), f
@@ -21,3 +22,10 @@ def test_train_state_forecaster_job(tmp_path, root):
     ews = EarlyWarningSystem.from_checkpoint(out/'best_model.pt', device='cpu')
     assert ews.calibrated and ews.model.hidden_dim == 8
     assert _digest(shipped) == before  # the shipped checkpoint is never touched by tests
+    # the job is one tracked MLflow run and a new registered version, not promoted
+    from rudra_ml.registry.model_manager import ModelRegistry
+    run = json.loads((out/'run.json').read_text())
+    reg = ModelRegistry(store)
+    assert run['version'] == 1 and reg.get_version('state_forecaster', 1).run_id == run['run_id'] and reg.aliases('state_forecaster') == {}
+    r = reg.client.get_run(run['run_id'])
+    assert r.info.status == 'FINISHED' and r.data.params['seed'] and any(k.startswith('val_') for k in r.data.metrics)

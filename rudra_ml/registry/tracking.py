@@ -13,7 +13,7 @@ from ..checkpoint import ARTIFACTS, check_results
 from .model_manager import ModelRegistry, check_model_name
 
 # %% auto #0
-__all__ = ['PARAM_MAX', 'RUN_FILE', 'flat_params', 'numeric', 'history_metrics', 'track_job', 'log_notebook']
+__all__ = ['PARAM_MAX', 'RUN_FILE', 'flat_params', 'numeric', 'history_metrics', 'track_job', 'log_notebook', 'promote_if_better']
 
 # %% ../../nbs/registry/01_tracking.ipynb #cfd523c1
 PARAM_MAX = 6000   # MLflow's longest parameter value
@@ -104,3 +104,22 @@ def log_notebook(
     if not nb.is_file(): raise ValueError(f"notebook {nb} does not exist")
     ModelRegistry(info['tracking_uri']).client.log_artifact(info['run_id'], str(nb), 'job')
     return info['run_id']
+
+# %% ../../nbs/registry/01_tracking.ipynb #d8c63ce9
+def promote_if_better(
+    model_name:str,              # a model name
+    version:int,                 # the candidate version (e.g. `track_job`'s)
+    tracking_uri:str|None=None,  # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+)->dict:
+    "Promote `version` to production when its gate metric is at least that of what serves; the comparison and the decision."
+    from rudra_ml.registry.model_manager import gate_check, serving_checkpoint, _file_metrics
+    reg = ModelRegistry(tracking_uri)
+    cand = reg.get_version(model_name, version)
+    sc = serving_checkpoint(model_name, reg.tracking_uri)
+    serving = reg.get_version(model_name, sc.version).metrics if sc.source == 'registry' else _file_metrics(sc.path.parent)
+    g = gate_check(model_name, cand.metrics, serving, reg.gate_metrics)
+    out = {'model': model_name, 'version': cand.version, 'serving_version': sc.version, **g, 'promoted': False}
+    if g['passed'] and sc.version != cand.version:
+        reg.promote_model(model_name, cand.version, 'production', force=sc.source == 'local')   # vs version 0: compared here
+        out['promoted'] = True
+    return out
