@@ -76,6 +76,7 @@ class MLConfig(BaseSettings):
     # -- the spec's deployment variables
     ENABLE_GPU:bool = False                         # run models on CUDA when one is available
     MLFLOW_TRACKING_URI:str = 'sqlite:///mlflow.db' # MLflow tracking + registry store
+    OPTUNA_STORAGE:str = 'sqlite:///optuna.db'      # the training jobs' Optuna studies (an RDB URL, shared by processes)
     MODELS_PATH:Path = Path('./ml_models')          # checkpoints: <MODELS_PATH>/<model>/best_model.pt
     DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD:float = Field(0.7, ge=0, le=1) # below it the Bayesian estimate stands
     # -- project paths

@@ -15,4 +15,5 @@ def bin_dir(): return Path(sys.executable).parent
 def env(tmp_path):
     "The environment of a command under test: its model registry, runs and Celery folders in the test's own folder."
     return dict(os.environ, MPLBACKEND='Agg', RUDRA_ML_MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path/'registry'/'mlflow.db'}",
-                RUDRA_ML_CELERY_DATA_PATH=str(tmp_path/'celery'))
+                RUDRA_ML_CELERY_DATA_PATH=str(tmp_path/'celery'),
+                RUDRA_ML_OPTUNA_STORAGE=f"sqlite:///{tmp_path/'optuna.db'}")

@@ -16,6 +16,7 @@ def setup(tmp_path):
     "The workers' environment (everything under tmp_path) and a sender app with the same settings."
     env = dict(os.environ, RUDRA_ML_CELERY_DATA_PATH=str(tmp_path/'celery'), RUDRA_ML_MODELS_PATH=str(tmp_path/'models'),
                RUDRA_ML_MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path/'registry'/'mlflow.db'}",
+               RUDRA_ML_OPTUNA_STORAGE=f"sqlite:///{tmp_path/'optuna.db'}",
                RUDRA_ML_LOG_PATH=str(tmp_path/'logs'/'ml_training.log'), OMP_NUM_THREADS='1', MPLBACKEND='Agg',
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]))
     return env, tmp_path

@@ -314,6 +314,7 @@ def train_cascade_classifier(
     hyperparameter_search:bool=False, # run the trainer's Optuna search first (its best parameters replace the given ones)
     n_trials:int=20,               # Optuna trials
     search_timeout:float=600,      # seconds for the search
+    search_storage:str|None=None,  # Optuna storage URL of the search (None: RUDRA_ML_OPTUNA_STORAGE)
     on_epoch=None,                 # called after each epoch of the final training (see `Trainer.fit`)
     **trainer_kw,                  # `CascadeClassifierTrainer` arguments (conv, hidden_channels, lr, ...)
 )->dict:
@@ -327,10 +328,11 @@ def train_cascade_classifier(
              'scenario_params': asdict(ScenarioParams()), 'network_params': asdict(NetworkParams())}
     trainer = CascadeClassifierTrainer(seed=seed, log_path=log_path, **trainer_kw)
     best_params, t1 = None, time.perf_counter()
-    if hyperparameter_search: best_params = trainer.hyperparameter_search(ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20))
+    if hyperparameter_search: best_params = trainer.hyperparameter_search(ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20),
+                                                                           storage=search_storage or ml_config.OPTUNA_STORAGE)
     search_s = time.perf_counter() - t1
     res = trainer.train(ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir, card_extra=extra, on_epoch=on_epoch)
     res['timings'].update(data_s=data_s, search_s=search_s, total_s=time.perf_counter() - t0)
-    res['best_params'] = best_params
+    res.update(best_params=best_params, search=trainer.search_summary(save_dir))
     if save_dir is not None: write_results(save_dir, res, (*RESULT_KEYS, *RESULTS_FILE_EXTRAS))
     return check_results(res)

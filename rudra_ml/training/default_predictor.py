@@ -214,6 +214,7 @@ def train_default_predictor(
     hyperparameter_search:bool=False, # run an Optuna search first (its best parameters replace the three above)
     n_trials:int=20,                  # Optuna trials
     search_timeout:float=600,         # seconds for the search
+    search_storage:str|None=None,     # Optuna storage URL of the search (None: RUDRA_ML_OPTUNA_STORAGE)
     seed:int=0,                       # seed of data, split and training
     save_dir:str|Path=None,           # model folder (None: <RUDRA_ML_MODELS_PATH>/default_predictor)
     data_name:str=None,               # save the generated rows under this name in RUDRA_ML_DATA_PATH (None: do not save)
@@ -242,12 +243,13 @@ def train_default_predictor(
     best_params, search_s = None, 0.0
     if hyperparameter_search:
         t0 = time.perf_counter()
-        best_params = trainer.hyperparameter_search(dataset=ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20))
+        best_params = trainer.hyperparameter_search(dataset=ds, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 20),
+                                                    storage=search_storage or ml_config.OPTUNA_STORAGE)
         search_s = time.perf_counter() - t0
     res = trainer.train(dataset=ds, epochs=epochs, patience=patience, progress=progress, save_dir=save_dir, on_epoch=on_epoch)
     res['timings'].update(data_s=datagen_s, search_s=search_s)
     res['data'].update(rows=int(len(df)), pos_rate=float(df['label'].mean()), data_path=str(data_path) if data_path else None,
                        generator=gen.params)
-    res.update(best_params=best_params, save_dir=str(save_dir), dataset=ds)
+    res.update(best_params=best_params, search=trainer.search_summary(save_dir), save_dir=str(save_dir), dataset=ds)
     write_results(save_dir, res)
     return res

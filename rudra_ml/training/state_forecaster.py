@@ -607,6 +607,7 @@ def train_state_forecaster(
     hyperparameter_search:bool=False, # run the trainer's Optuna search first (its best parameters replace the given ones)
     n_trials:int=20,                # Optuna trials
     search_timeout:float=600,       # seconds for the search
+    search_storage:str|None=None,  # Optuna storage URL of the search (None: RUDRA_ML_OPTUNA_STORAGE)
     on_epoch=None,                  # called after each training epoch (see `Trainer.fit`; fine-tuning epochs carry phase='finetune')
     **trainer_kw,                   # more StateForecasterTrainer arguments (lr, batch_size, dropout, log_path, ...)
 )->dict:
@@ -618,7 +619,8 @@ def train_state_forecaster(
     t = StateForecasterTrainer(hidden_dim=hidden_dim, samples_per_epoch=samples_per_epoch,
                                warning_threshold=warning_threshold, seed=seed, **trainer_kw)
     best_params, t1 = None, time.perf_counter()
-    if hyperparameter_search: best_params = t.hyperparameter_search(tr, va, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 6))
+    if hyperparameter_search: best_params = t.hyperparameter_search(tr, va, n_trials=n_trials, timeout=search_timeout, epochs=min(epochs, 6),
+                                                                     storage=search_storage or ml_config.OPTUNA_STORAGE)
     search_s = time.perf_counter() - t1
     res = t.train(tr, va, epochs=epochs, patience=patience, progress=progress, val_histories=val_h, finetune_epochs=finetune_epochs,
                   on_epoch=on_epoch)
@@ -629,7 +631,7 @@ def train_state_forecaster(
     res['metrics'].update(held_out_metrics(ev))
     res['data'].update(num_simulations=num_simulations, steps=steps, n_range=list(n_range), shock_range=[0.0, 0.15],
                        n_test_simulations=len(test_h), n_test_windows=ev['n_test_windows'])
-    res.update(evaluation=ev, ews=t.ews, trainer=t, best_params=best_params, **d)
+    res.update(evaluation=ev, ews=t.ews, trainer=t, best_params=best_params, search=t.search_summary(save_dir), **d)
     if save_dir is not None:
         held = {'reliability': ev['reliability'], 'ews_test': ev['ews'], 'stress_rule_test': ev['stress_rule']}
         res['checkpoint'] = t.save(save_dir, res, extra_meta=held, epochs=epochs, patience=patience, num_simulations=num_simulations)

@@ -269,6 +269,22 @@ def hyperparameter_search(self:SearchMixin,
     self._adopt(best)
     return best
 
+# %% ../../nbs/training/01_trainer.ipynb #874e8580
+@patch
+def search_summary(self:SearchMixin,
+                   folder:str|Path|None=None, # where to write `search_trials.csv` (None: nowhere)
+                  )->dict|None:
+    "The last search: its study, storage, trials and best; its trials as `search_trials.csv` in `folder`. None before any search."
+    s = getattr(self, 'study', None)
+    if s is None: return None
+    trials = s.trials_dataframe()
+    if folder is not None: Path(folder).mkdir(parents=True, exist_ok=True); trials.to_csv(Path(folder)/'search_trials.csv', index=False)
+    st = getattr(s._storage, '_backend', s._storage)   # Optuna wraps an RDB storage in a cache
+    storage = getattr(st, 'url', None) or 'in memory'
+    states = trials['state'].value_counts().to_dict() if len(trials) else {}
+    return {'study_name': s.study_name, 'storage': str(storage), 'n_trials': len(trials), 'states': states,
+            'best_value': s.best_value, 'best_params': s.best_params}
+
 # %% ../../nbs/training/01_trainer.ipynb #c2b38527
 def __getattr__(name:str):
     "The spec's `DefaultPredictorTrainer`, from `rudra_ml.training.default_predictor` (imported on first use)."
