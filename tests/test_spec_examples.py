@@ -6,7 +6,8 @@ import pytest
 
 def run_snippet(code, root, tmp_path, timeout=900, env_extra=None):
     "Run `code` in a fresh interpreter from the project root; return its stdout."
-    env = dict(os.environ, MPLBACKEND='Agg', RUDRA_ML_LOG_PATH=str(tmp_path/'ml_training.log'), **(env_extra or {}))
+    env = dict(os.environ, MPLBACKEND='Agg', RUDRA_ML_LOG_PATH=str(tmp_path/'ml_training.log'),
+               RUDRA_ML_MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path/'registry'/'mlflow.db'}", **(env_extra or {}))
     r = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True, text=True, cwd=root, env=env, timeout=timeout)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
@@ -172,3 +173,37 @@ def test_phase3_early_warning(root, tmp_path):
             print(f"Risk score: {result['risk_scores'][0]:.2f}")
         assert 0 <= float(result['risk_scores'][0]) <= 1
         ''', root, tmp_path)
+
+
+def test_phase4_model_registry(root, tmp_path):
+    "The spec's registry snippet as written: register (and stage), promote to production, roll back to version 0 (the shipped checkpoint)."
+    out = run_snippet('''
+        from pathlib import Path
+        from rudra_ml.registry.model_manager import ModelRegistry
+
+        registry = ModelRegistry()
+
+        # Register model
+        registry.register_model(
+            model_name="default_predictor",
+            model_path=Path("ml_models/default_predictor/best_model.pt"),
+            metrics={'val_auc': 0.92, 'val_f1': 0.88},
+            version="v1.0.0",
+            stage="Staging",
+        )
+
+        # Promote to production
+        registry.promote_model(
+            model_name="default_predictor",
+            version="1",
+            stage="Production",
+        )
+
+        # Rollback
+        registry.rollback_model(
+            model_name="default_predictor",
+            target_version="0",
+        )
+        print(registry.aliases("default_predictor"), [e['action'] for e in registry.history("default_predictor")])
+    ''', root, tmp_path)
+    assert out.strip().splitlines()[-1] == "{'staging': 1} ['register', 'promote', 'promote', 'rollback']"
