@@ -19,7 +19,7 @@ from .inference.predictor import DefaultPredictor
 from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifier
 from .checkpoint import CheckpointError
 from .registry.model_manager import MODEL_NAMES, ModelRegistry
-from .registry.tracking import RUN_FILE, log_notebook, promote_if_better, track_job
+from .registry.tracking import RUN_FILE, log_notebook, promote_if_better, track_job, warm_up
 
 # %% auto #0
 __all__ = ['REPORTED', 'JOBS', 'build_network', 'parse_shocks', 'train_models', 'registry_rows', 'run_main_job', 'parse_params',
@@ -90,6 +90,7 @@ def train_models(
     tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->tuple:
     "Train the three models with a small budget, track and register each (promoting what beats what serves); the report's summary of each, the predictor and the cascade monitor."
+    warm_up(tracking_uri)   # MLflow and the store get ready while the models train
     dp = train_default_predictor(num_simulations=train_simulations, epochs=epochs, seed=seed,
                                  save_dir=out/'models'/'default_predictor', progress=progress)
     cc = train_cascade_classifier(num_networks=max(24, 3*train_simulations), epochs=epochs, scenarios_per_network=6, seed=seed,

@@ -5,7 +5,9 @@
 # %% ../../nbs/registry/01_tracking.ipynb #df2ffb8a
 from __future__ import annotations
 import json
+import logging
 import math
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from ..checkpoint import ARTIFACTS, check_results
 from .model_manager import ModelRegistry, check_model_name
 
 # %% auto #0
-__all__ = ['PARAM_MAX', 'RUN_FILE', 'flat_params', 'numeric', 'history_metrics', 'track_job', 'log_notebook', 'promote_if_better']
+__all__ = ['PARAM_MAX', 'RUN_FILE', 'flat_params', 'numeric', 'history_metrics', 'track_job', 'log_notebook', 'warm_up',
+           'promote_if_better']
 
 # %% ../../nbs/registry/01_tracking.ipynb #cfd523c1
 PARAM_MAX = 6000   # MLflow's longest parameter value
@@ -104,6 +107,18 @@ def log_notebook(
     if not nb.is_file(): raise ValueError(f"notebook {nb} does not exist")
     ModelRegistry(info['tracking_uri']).client.log_artifact(info['run_id'], str(nb), 'job')
     return info['run_id']
+
+# %% ../../nbs/registry/01_tracking.ipynb #6b1f45b8
+def warm_up(
+    tracking_uri:str|None=None, # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+)->threading.Thread:
+    "Import MLflow and open the store in a background thread, so that `track_job` at the end of a job finds them ready."
+    def work():
+        try: ModelRegistry(tracking_uri)
+        except Exception as e: logging.getLogger('rudra_ml.registry').warning(f"registry warm-up failed ({e}); track_job will retry")
+    t = threading.Thread(target=work, name='rudra_ml-registry-warm-up', daemon=True)
+    t.start()
+    return t
 
 # %% ../../nbs/registry/01_tracking.ipynb #d8c63ce9
 def promote_if_better(

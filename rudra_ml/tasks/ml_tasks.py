@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -287,6 +288,14 @@ def _on_worker_ready(sender=None, **kw):
     if not d: return
     m = _marker(d, os.getpid()); m.parent.mkdir(parents=True, exist_ok=True)
     m.write_text(json.dumps({'pid': os.getpid(), 'hostname': getattr(sender, 'hostname', None), 'broker': sender.app.conf.broker_url}))
+    threading.Thread(target=_warm_worker, name='rudra_ml-worker-warm-up', daemon=True).start()
+
+def _warm_worker():
+    "Import the training pipelines and open the model registry in the background, so that the first task starts at once."
+    import importlib
+    from rudra_ml.registry.tracking import warm_up
+    warm_up()
+    for mod, _ in PIPELINES.values(): importlib.import_module(mod)
 
 @worker_shutdown.connect
 def _on_worker_shutdown(sender=None, **kw):
