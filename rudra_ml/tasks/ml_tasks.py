@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -280,6 +279,7 @@ def _marker(d:Path, pid:int)->Path: return Path(d)/'workers'/f'{pid}.json'
 def _on_worker_init(sender=None, **kw):
     "Create the data folders (and result tables) before the worker consumes."
     if sender is not None and getattr(sender.app.conf, 'rudra_ml_data_path', None): ensure_folders(sender.app)
+    _warm_worker()   # "ready" then means ready to train: torch, the pipelines and MLflow are loaded before it
 
 @worker_ready.connect
 def _on_worker_ready(sender=None, **kw):
@@ -288,14 +288,14 @@ def _on_worker_ready(sender=None, **kw):
     if not d: return
     m = _marker(d, os.getpid()); m.parent.mkdir(parents=True, exist_ok=True)
     m.write_text(json.dumps({'pid': os.getpid(), 'hostname': getattr(sender, 'hostname', None), 'broker': sender.app.conf.broker_url}))
-    threading.Thread(target=_warm_worker, name='rudra_ml-worker-warm-up', daemon=True).start()
 
 def _warm_worker():
-    "Import the training pipelines and open the model registry in the background, so that the first task starts at once."
+    "Import the training pipelines and open the model registry, so that a ready worker starts its first task at once."
     import importlib
     from rudra_ml.registry.tracking import warm_up
-    warm_up()
+    w = warm_up()
     for mod, _ in PIPELINES.values(): importlib.import_module(mod)
+    w.join()
 
 @worker_shutdown.connect
 def _on_worker_shutdown(sender=None, **kw):
