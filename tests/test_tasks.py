@@ -177,3 +177,19 @@ def test_spec_snippet(setup):
         seen = watch(res, until=('TRAINING',), timeout=30)
         assert seen[-1][1]['stage'] == 'data' and seen[-1][1]['hyperparameter_search'] is True
     finally: w.kill()
+
+
+def test_simulations_on_workers_give_the_local_rows(setup):
+    "Phase 1 data generation fanned out to a real worker (celery_mapper) equals the local process pool's, row for row."
+    import pandas as pd
+    from rudra_ml.data.runner import simulation_mapper
+    from rudra_ml.data.synthetic_generator import SyntheticDataGenerator
+    from rudra_ml.tasks.ml_tasks import celery_mapper
+    env, tmp = setup
+    gen = SyntheticDataGenerator(sizes=(20, 30), steps=15, seed=7, n_jobs=1)
+    local = gen.generate(6, progress=False)
+    with spawn_worker(env), simulation_mapper(celery_mapper(chunk_size=2, timeout=120, app_=sender(env))):
+        remote = gen.generate(6, progress=False)
+    pd.testing.assert_frame_equal(remote, local)
+    with simulation_mapper(celery_mapper(chunk_size=2, timeout=3, app_=sender(env))):   # no worker: a clear timeout
+        with pytest.raises(TimeoutError, match='are workers running'): gen.generate(2, progress=False)

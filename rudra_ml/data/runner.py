@@ -4,7 +4,9 @@
 
 # %% ../../nbs/data/00_runner.ipynb #e3ebeb38
 from __future__ import annotations
+import contextvars
 import os
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -20,7 +22,7 @@ from ..engine.network import generate_network
 from ..engine.simulation import ShockParams, SimulationEngine
 
 # %% auto #0
-__all__ = ['SimulationSpec', 'resolve_jobs', 'run_simulations']
+__all__ = ['SimulationSpec', 'resolve_jobs', 'run_simulations', 'simulation_mapper']
 
 # %% ../../nbs/data/00_runner.ipynb #3cf987f6
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class SimulationSpec:
         return self.engine().run_simulation(shock=self.shock_vector(), shock_step=self.shock_step, **kw)
 
 # %% ../../nbs/data/00_runner.ipynb #f7aace67
+_MAPPER = contextvars.ContextVar('rudra_ml_simulation_mapper', default=None)  # set by `simulation_mapper` (below)
+
 def resolve_jobs(
     n_jobs:int|None, # worker processes: a positive integer, -1 or None for one per CPU
 )->int:
@@ -77,9 +81,20 @@ def run_simulations(
     progress:bool=True,      # show a progress bar
     desc:str='simulations',  # label of the progress bar
 )->list:
-    "`[fn(s) for s in specs]`, spread over `n_jobs` processes, in the order of `specs`."
+    "`[fn(s) for s in specs]`, spread over `n_jobs` processes (or the `simulation_mapper` in force), in the order of `specs`."
     n_jobs, specs = resolve_jobs(n_jobs), list(specs)
+    if (mapper := _MAPPER.get()) is not None: return list(mapper(fn, specs, progress=progress, desc=desc))
     bar = dict(total=len(specs), desc=desc, disable=not progress)
     if n_jobs == 1 or len(specs) < 2*n_jobs: return [fn(s) for s in tqdm(specs, **bar)]
     with ProcessPoolExecutor(n_jobs, mp_context=get_context('fork')) as ex:
         return list(tqdm(ex.map(fn, specs, chunksize=max(1, len(specs)//(8*n_jobs))), **bar))
+
+# %% ../../nbs/data/00_runner.ipynb #09465eb9
+@contextmanager
+def simulation_mapper(
+    mapper:Callable|None, # mapper(fn, specs, progress=, desc=) -> [fn(s) for s in specs]; None: the local pool
+):
+    "Within the block, `run_simulations` hands its work to `mapper` instead of the local process pool."
+    token = _MAPPER.set(mapper)
+    try: yield mapper
+    finally: _MAPPER.reset(token)

@@ -4,10 +4,12 @@
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #1cd1b88e
 from __future__ import annotations
+import base64
 import json
 import logging
 import math
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -27,7 +29,7 @@ from ..registry.tracking import track_job
 __all__ = ['POOLS', 'TASK_ARGS', 'RENAMED', 'PIPELINES', 'SCORES', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app',
            'ensure_folders', 'validate_kwargs', 'run_dir', 'jsonable', 'run_training', 'TrainingTask',
            'train_default_predictor_task', 'train_cascade_classifier_task', 'train_state_forecaster_task',
-           'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker']
+           'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker', 'simulate_chunk', 'celery_mapper']
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #07b3108c
 POOLS = ('solo', 'prefork', 'threads')   # worker pools accepted by `worker_argv`
@@ -367,3 +369,45 @@ def spawn_worker(
                                 start_new_session=True)
     w = WorkerProcess(proc, d, log)
     return w.wait_ready(timeout) if wait else w
+
+# %% ../../nbs/tasks/00_ml_tasks.ipynb #09abfddd
+def _pack(obj)->str:
+    "`obj` pickled, as ASCII for a JSON message."
+    return base64.b64encode(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)).decode('ascii')
+
+def _unpack(s:str):
+    "The object `_pack` packed."
+    return pickle.loads(base64.b64decode(s))
+
+@app.task(name='rudra_ml.simulate_chunk')
+def simulate_chunk(payload:str)->str:
+    "Run a chunk of simulations on a worker: `payload` packs `(fn, specs)`; the results come back packed the same way."
+    fn, specs = _unpack(payload)
+    return _pack([fn(s) for s in specs])
+
+# %% ../../nbs/tasks/00_ml_tasks.ipynb #906310d9
+def celery_mapper(
+    chunk_size:int=4,         # specs per task
+    timeout:float|None=None,  # seconds to wait for all chunks (None: no limit)
+    app_:Celery|None=None,    # the app to send with (None: this module's `app`)
+):
+    "A mapper for `simulation_mapper`: the simulations run on the Celery workers, in chunks; the results come back in order."
+    check_int('chunk_size', chunk_size)
+    if timeout is not None: check_number('timeout', timeout, 0, lo_open=True)
+    a = app_ or app
+    def mapper(fn, specs, progress=True, desc='simulations'):
+        from celery import group
+        from tqdm.auto import tqdm
+        ensure_folders(a)
+        chunks = [specs[i:i + chunk_size] for i in range(0, len(specs), chunk_size)]
+        res = group([a.signature('rudra_ml.simulate_chunk', args=(_pack((fn, c)),)) for c in chunks], app=a).apply_async()
+        t0, done = time.monotonic(), 0
+        with tqdm(total=len(specs), desc=f'{desc} (celery)', disable=not progress) as bar:
+            while not res.ready():
+                if timeout is not None and time.monotonic() - t0 > timeout:
+                    res.revoke(); raise TimeoutError(f"{len(chunks)} simulation chunks not done after timeout={timeout}s; are workers running?")
+                n = sum(len(c) for c, r in zip(chunks, res.results) if r.ready())
+                bar.update(n - done); done = n; time.sleep(0.05)
+            bar.update(len(specs) - done)
+        return [r for p in res.get(disable_sync_subtasks=False) for r in _unpack(p)]
+    return mapper
