@@ -274,8 +274,9 @@ def _registry_cmd(a)->None:
 
 def _background(model:str, params:dict, wait:bool)->None:
     "Submit a training task; with `wait`, follow its states until it ends."
-    from rudra_ml.tasks.ml_tasks import TASKS, validate_kwargs
+    from rudra_ml.tasks.ml_tasks import TASKS, check_broker, validate_kwargs
     validate_kwargs(model, params)   # a bad argument fails here, not on the worker
+    check_broker()                   # an unreachable broker fails in seconds, named
     res = TASKS[model].apply_async(kwargs=params)
     print(f"submitted {model} training as task {res.id}; follow it with `rudra-ml task {res.id}`")
     last = None
@@ -354,5 +355,5 @@ def main(argv:list|None=None):
             r = AsyncResult(a.task_id)
             print(r.state, json.dumps(r.info, default=str) if isinstance(r.info, dict) else (r.info or ''))
         else: _registry_cmd(a)
-    except (ValueError, TypeError, KeyError, CheckpointError) as e:
+    except (ValueError, TypeError, KeyError, CheckpointError, ConnectionError) as e:
         sys.exit(f"rudra-ml: {e}")

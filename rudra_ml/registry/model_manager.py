@@ -9,6 +9,7 @@ import getpass
 import hashlib
 import json
 import math
+import re
 import os
 import tempfile
 import threading
@@ -131,9 +132,13 @@ def ensure_store(
     if uri in _ready: return uri
     from mlflow import MlflowClient
     with store_lock(uri):
-        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-        client.search_experiments(max_results=1)       # creates the tables, or checks their schema
-        client.search_registered_models(max_results=1)
+        try:
+            client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+            client.search_experiments(max_results=1)       # creates the tables, or checks their schema
+            client.search_registered_models(max_results=1)
+        except Exception as e:   # the password stays out of the message
+            safe = re.sub(r'(://[^:/@]*:)[^@]*@', r'\1***@', uri)
+            raise ConnectionError(f"the model registry {safe} cannot be opened ({type(e).__name__}: {str(e).replace(uri, safe)[:300]})") from None
     _ready.add(uri)
     return uri
 

@@ -29,7 +29,8 @@ from ..registry.tracking import track_job
 __all__ = ['POOLS', 'TASK_ARGS', 'RENAMED', 'PIPELINES', 'SCORES', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app',
            'ensure_folders', 'validate_kwargs', 'run_dir', 'jsonable', 'run_training', 'TrainingTask',
            'train_default_predictor_task', 'train_cascade_classifier_task', 'train_state_forecaster_task',
-           'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker', 'simulate_chunk', 'celery_mapper']
+           'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker', 'check_broker', 'simulate_chunk',
+           'celery_mapper']
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #07b3108c
 POOLS = ('solo', 'prefork', 'threads')   # worker pools accepted by `worker_argv`
@@ -369,6 +370,21 @@ def spawn_worker(
                                 start_new_session=True)
     w = WorkerProcess(proc, d, log)
     return w.wait_ready(timeout) if wait else w
+
+# %% ../../nbs/tasks/00_ml_tasks.ipynb #d214f040
+def check_broker(
+    app_:Celery|None=None, # the app (None: this module's `app`)
+    timeout:float=3.0,     # seconds to wait for the broker
+)->str:
+    "The broker's URL (password hidden) when it answers within `timeout` seconds; a `ConnectionError` naming it otherwise."
+    from kombu.utils.url import maybe_sanitize_url
+    a = app_ or app
+    url = maybe_sanitize_url(a.conf.broker_url)
+    if url.startswith('filesystem'): ensure_folders(a)
+    try:
+        with a.connection_for_write() as c: c.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as e: raise ConnectionError(f"the Celery broker {url} does not answer ({type(e).__name__}: {e})") from None
+    return url
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #09abfddd
 def _pack(obj)->str:
