@@ -314,6 +314,10 @@ def _parser()->argparse.ArgumentParser:
     pr = r.add_parser('promote'); pr.add_argument('model', choices=MODEL_NAMES); pr.add_argument('version')
     pr.add_argument('--stage', default='production'); pr.add_argument('--force', action='store_true')
     rb = r.add_parser('rollback'); rb.add_argument('model', choices=MODEL_NAMES); rb.add_argument('--to', default=None, help='a version (0: the shipped checkpoint)')
+    sv = sub.add_parser('serve', help='the HTTP service (rudra_ml.api) under uvicorn, on loopback by default')
+    sv.add_argument('--host', default='127.0.0.1', help='interface to listen on (0.0.0.0: every interface; put a proxy in front)')
+    sv.add_argument('--port', type=int, default=8000); sv.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
+    sv.add_argument('--log-level', default='info')
     return p
 
 # %% ../nbs/99_cli.ipynb #64f34aac
@@ -349,6 +353,10 @@ def main(argv:list|None=None):
         elif a.job == 'worker':
             from rudra_ml.tasks.ml_tasks import start_worker
             start_worker(concurrency=a.concurrency, pool=a.pool, loglevel=a.loglevel)
+        elif a.job == 'serve':
+            import uvicorn
+            if a.workers < 1: raise ValueError(f"workers must be in [1, inf), got {a.workers}")
+            uvicorn.run('rudra_ml.api.service:app', host=a.host, port=a.port, workers=a.workers, log_level=a.log_level)
         elif a.job == 'task':
             from celery.result import AsyncResult
             import rudra_ml.tasks.ml_tasks   # its app reads the result backend

@@ -9,7 +9,7 @@ from configparser import ConfigParser, Error as IniError
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # %% auto #0
@@ -94,6 +94,11 @@ class MLConfig(BaseSettings):
     CELERY_BROKER_URL:str|None = None               # None: the embedded filesystem broker under CELERY_DATA_PATH; e.g. redis://host:6379/0
     CELERY_RESULT_BACKEND:str|None = None           # None: SQLite results in CELERY_DATA_PATH/results.db (or the broker URL when it is given)
     CELERY_DATA_PATH:Path = Path('./celery')        # folders of the embedded broker, the result database, worker ready markers
+    # -- the HTTP service (rudra_ml.api; rationale in nbs/api/00_service.ipynb)
+    API_TOKEN:SecretStr|None = None                 # bearer token of the mutating routes; None: they answer 403
+    API_MAX_BATCH:int = Field(1000, ge=1, le=100_000) # institutions per POST /predict/batch
+    API_MAX_BODY_BYTES:int = Field(4*2**20, ge=1024) # request bodies above this answer 413
+    API_MAX_NETWORKS:int = Field(32, ge=1, le=10_000) # networks a service process keeps (EBA 2018 included)
 
     @property
     def ML_MODELS_PATH(self)->Path:
