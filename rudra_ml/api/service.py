@@ -716,14 +716,14 @@ def _broker_check(celery):
 
 # %% ../../nbs/api/00_service.ipynb #28d096f5
 def _docs_routes(app:FastAPI):
-    "`/docs`: Swagger UI from the `swagger_ui_bundle` package's files, served by the app (no CDN, works offline)."
-    from swagger_ui_bundle import swagger_ui_path
-    app.mount('/static/swagger-ui', StaticFiles(directory=swagger_ui_path), name='swagger-ui')
+    "`/docs`: Swagger UI 5 (it renders OpenAPI 3.1) from the `fastapi_offline` package's files, served by the app (no CDN, works offline)."
+    import fastapi_offline
+    app.mount('/static/swagger-ui', StaticFiles(directory=Path(fastapi_offline.__file__).parent/'static'), name='swagger-ui')
     @app.get('/docs', include_in_schema=False)
     async def docs():
         return get_swagger_ui_html(openapi_url=app.openapi_url, title=f'{app.title} - API',
                                    swagger_js_url='/static/swagger-ui/swagger-ui-bundle.js',
                                    swagger_css_url='/static/swagger-ui/swagger-ui.css',
-                                   swagger_favicon_url='/static/swagger-ui/favicon-32x32.png')
+                                   swagger_favicon_url='/static/swagger-ui/favicon.png')
 
 app = create_app()
