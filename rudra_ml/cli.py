@@ -356,7 +356,8 @@ def main(argv:list|None=None):
         elif a.job == 'serve':
             import uvicorn
             if a.workers < 1: raise ValueError(f"workers must be in [1, inf), got {a.workers}")
-            uvicorn.run('rudra_ml.api.service:app', host=a.host, port=a.port, workers=a.workers, log_level=a.log_level)
+            uvicorn.run('rudra_ml.api.service:app', host=a.host, port=a.port, workers=a.workers, log_level=a.log_level,
+                        access_log=a.log_level in ('debug', 'trace', 'info'))   # one log line per request costs throughput
         elif a.job == 'task':
             from celery.result import AsyncResult
             import rudra_ml.tasks.ml_tasks   # its app reads the result backend
