@@ -29,13 +29,13 @@ def environment(d:Path, token:str|None, **extra)->dict:
 
 class Server:
     "`rudra-ml serve` on a free loopback port, in its own process group; stopped by its PID."
-    def __init__(self, d:Path, env:dict):
+    def __init__(self, d:Path, env:dict, workers:int=1):
         self.port, self.env, self.d = free_port(), env, d
         self.url = f'http://127.0.0.1:{self.port}'
         d.mkdir(parents=True, exist_ok=True)
         self.log = open(d/'server.log', 'wb')
         self.proc = subprocess.Popen([sys.executable, '-c', 'from rudra_ml.cli import main; main()', 'serve', '--port', str(self.port),
-                                      '--log-level', 'warning'], env=env, cwd=d, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+                                      '--workers', str(workers), '--log-level', 'warning'], env=env, cwd=d, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait(self, timeout:float=90)->'Server':
         t0 = time.monotonic()
@@ -240,3 +240,22 @@ def test_schemathesis(servers, tmp_path):
     import re
     n = int(re.search(r'(\d+) generated', out).group(1))
     assert n >= 1000 and 'failure' not in out.split('Test cases:')[1].split('\n')[1], out[-2000:]
+
+
+def test_two_worker_processes_share_uploaded_networks(tmp_path):
+    "`rudra-ml serve --workers 2`: a network uploaded to one process is known to the other (new connection per request)."
+    srv = Server(tmp_path/'two', environment(tmp_path/'two', TOKEN), workers=2).wait()
+    try:
+        a, b = str(uuid.uuid4()), str(uuid.uuid4())
+        bank = dict(cash=5., securities=10., loans=80., external_liabilities=85., risk_appetite=.5)
+        net = {'network_id': 'shared', 'institutions': [{'institution_id': a, **bank}, {'institution_id': b, **bank}],
+               'debts': [{'debtor': a, 'creditor': b, 'amount': 3.}]}
+        assert httpx.post(f'{srv.url}{API}/networks', json=net, headers=AUTH).status_code == 201
+        pids, answers = set(), []
+        for _ in range(24):   # a fresh connection each time: the kernel spreads them over both processes
+            r = httpx.post(f'{srv.url}{API}/predict', json={'institution_id': a, **SPEC}, headers={'Connection': 'close'})
+            answers.append((r.status_code, r.json().get('network_id')))
+        assert set(answers) == {(200, 'shared')}, answers
+        taken = [httpx.post(f'{srv.url}{API}/networks', json=net, headers=AUTH).status_code for _ in range(4)]
+        assert set(taken) == {422}, taken   # the id is taken in every process
+    finally: srv.stop()

@@ -391,23 +391,58 @@ def refresh(self:ServingModel,
 
 # %% ../../nbs/api/00_service.ipynb #ddaddcac
 class NetworkStore:
-    "The networks a service process knows, and which networks each institution belongs to."
-    def __init__(self, max_networks:int=32):
+    "The networks a service knows, and which networks each institution belongs to; uploads shared by its worker processes."
+    def __init__(self,
+                 max_networks:int=32,       # at most this many networks
+                 folder:Path|None=None,     # where uploads are kept for the other worker processes (None: this process only)
+                ):
         self.max_networks, self.networks, self.by_institution = int(max_networks), {}, {}
+        self.folder, self._seen = (Path(folder) if folder is not None else None), None
         self._lock = threading.Lock()
+        if self.folder is not None: self.folder.mkdir(parents=True, exist_ok=True)
 
-    def add(self, net:KnownNetwork)->KnownNetwork:
-        "Keep `net`; 422 naming `network_id` when the id is taken or the store is full."
+    def add(self,
+            net:KnownNetwork,        # the network
+            upload:str|None=None,    # its upload (`NetworkIn` JSON), kept in `folder` for the other processes
+           )->KnownNetwork:
+        "Keep `net`; 422 naming `network_id` when the id is taken (by any process) or the store is full."
+        self.sync()
         with self._lock:
             if net.network_id in self.networks: raise _bad('network_id', f'network_id {net.network_id!r} exists already; choose another')
             if len(self.networks) >= self.max_networks:
                 raise _bad('network_id', f'the service keeps at most {self.max_networks} networks (RUDRA_ML_API_MAX_NETWORKS)')
-            self.networks[net.network_id] = net
-            for u in net.ids: self.by_institution.setdefault(u, []).append(net.network_id)
+            if upload is not None and self.folder is not None: self._claim(net.network_id, upload)
+            self._keep(net)
         return net
+
+    def _keep(self, net:KnownNetwork):
+        "Index `net` in this process."
+        self.networks[net.network_id] = net
+        for u in net.ids: self.by_institution.setdefault(u, []).append(net.network_id)
+
+    def _claim(self, nid:str, upload:str):
+        "Write the upload as `<folder>/<id>.json` whole and at once (a hard link), refusing an id another process holds."
+        tmp = self.folder/f'.{nid}.{uuid.uuid4().hex}.tmp'
+        tmp.write_text(upload)
+        try: os.link(tmp, self.folder/f'{nid}.json')
+        except FileExistsError: raise _bad('network_id', f'network_id {nid!r} exists already; choose another') from None
+        finally: tmp.unlink()
+
+    def sync(self):
+        "Learn the networks the other worker processes added (a stat of the folder when nothing changed)."
+        if self.folder is None: return
+        m = self.folder.stat().st_mtime_ns
+        if m == self._seen: return
+        with self._lock:
+            for f in sorted(self.folder.glob('*.json')):
+                if f.stem in self.networks: continue
+                req = NetworkIn.model_validate_json(f.read_text())
+                self._keep(known_network(f.stem, parse_network(req), req.price, req.volatility))
+            self._seen = m
 
     def find(self, institution_id:UUID, network_id:str|None, field:str)->KnownNetwork|None:
         "The network of an institution: the given one (which must hold it), else the one network holding it, else None."
+        self.sync()
         if network_id is not None:
             net = self.networks.get(network_id)
             if net is None: raise _bad('network_id', f'unknown network_id {network_id!r}; known: {sorted(self.networks)}')
@@ -516,7 +551,7 @@ class Service:
     def __init__(self, cfg:MLConfig):
         self.cfg = cfg
         self.serving = self.registry = None
-        self.store = NetworkStore(cfg.API_MAX_NETWORKS)
+        self.store = NetworkStore(cfg.API_MAX_NETWORKS, ml_tasks.data_dir(cfg)/'api_networks')   # uploads shared by the worker processes
         self.tasks_dir = ml_tasks.data_dir(cfg)/'api_tasks'
         self.celery = ml_tasks.make_app(cfg)   # sends to the workers of these settings (`rudra-ml worker` with the same RUDRA_ML_*)
 
@@ -602,14 +637,16 @@ def _network_routes(app:FastAPI, svc:Service, guard:list):
         "Make a network known: JSON balance sheets and debts, or GraphML text."
         g = parse_network(req)
         nid = req.network_id or f'net-{uuid.uuid4().hex[:12]}'
+        svc.store.sync()
         if nid in svc.store.networks: raise _bad('network_id', f'network_id {nid!r} exists already; choose another')
         try: net = known_network(nid, g, req.price, req.volatility)
         except (ValueError, TypeError, KeyError) as e: raise _bad('graphml' if req.graphml is not None else 'institutions', str(e)) from None
-        return svc.store.add(net).out()
+        return svc.store.add(net, req.model_dump_json()).out()
 
     @app.get(f'{PREFIX}/networks', response_model=list[NetworkOut], tags=['networks'])
     def list_networks()->list[NetworkOut]:
         "The networks the service knows."
+        svc.store.sync()
         return [n.out() for n in svc.store.networks.values()]
 
 # %% ../../nbs/api/00_service.ipynb #2357ccb9
