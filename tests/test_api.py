@@ -125,6 +125,36 @@ def test_predict_nan_and_wrong_network(live, eba_ids):
     r = live.post(f'{API}/predict', json={'institution_id': str(uuid.uuid4()), 'network_id': 'eba_2018', **SPEC})
     assert r.status_code == 422 and loc(r)[-1] == 'institution_id' and 'not in network' in r.text
 
+def test_explain(live, eba_ids):
+    "The /predict request explained: the largest contributions on the log-odds scale, adding up to the served model's logit."
+    body = {'institution_id': eba_ids[3], **SPEC}
+    r = live.post(f'{API}/explain', json={**body, 'top': 3})
+    assert r.status_code == 200, r.text
+    x = r.json()
+    assert len(x['contributions']) == 3 and x['scale'].startswith('log-odds') and x['network_id'] == 'eba_2018'
+    assert {'feature', 'value', 'contribution'} == set(x['contributions'][0]) and 'SyntheticDataGenerator' in x['background']
+    assert abs(x['base_value'] + sum(c['contribution'] for c in x['contributions']) + x['other_contributions'] - x['logit']) < 1e-4
+    assert x['additivity_error'] < 1e-4
+    p = live.post(f'{API}/predict', json=body).json()
+    assert x['model_version'] == p['model_version'] and abs(x['model_probability'] - p['model_probability']) < 1e-5
+    alone = live.post(f'{API}/explain', json={'institution_id': str(uuid.uuid4()), **SPEC}).json()
+    assert len(alone['contributions']) == 5 and 'pagerank' in alone['assumed_features']
+    for top in (0, 21, 2.0):
+        r = live.post(f'{API}/explain', json={**body, 'top': top})
+        assert r.status_code == 422 and loc(r)[-1] == 'top', r.text
+
+def test_explain_without_a_model_503(tmp_path):
+    "An unreadable checkpoint: /predict falls back to the Bayesian estimate, /explain answers 503 with the reason, no made-up attributions."
+    bad = tmp_path/'nomodel'/'models'/'default_predictor'/'best_model.pt'
+    bad.parent.mkdir(parents=True); bad.write_bytes(b'not a checkpoint')
+    srv = Server(tmp_path/'nomodel', environment(tmp_path/'nomodel', None)).wait()
+    try:
+        body = {'institution_id': str(uuid.uuid4()), **SPEC}
+        assert httpx.post(f'{srv.url}{API}/predict', json=body).json()['fallback_reason'].startswith('no usable model')
+        r = httpx.post(f'{srv.url}{API}/explain', json=body)
+        assert r.status_code == 503 and 'no usable model to explain' in r.json()['detail'], r.text
+    finally: srv.stop()
+
 def test_batch(live, eba_ids):
     rows = [{'institution_id': u, **SPEC} for u in eba_ids[:3]] + [{'institution_id': str(uuid.uuid4()), **SPEC}]
     r = live.post(f'{API}/predict/batch', json={'institutions': rows})

@@ -30,6 +30,7 @@ from ..engine.network import BalanceSheets, eba_network, from_arrays, to_arrays,
 from ..engine.simulation import SimulationEngine
 from ..features.extractor import FEATURE_GROUPS, FEATURE_NAMES, EdgeList, Topology, edge_list, feature_matrix, topology
 from ..inference.predictor import DefaultPredictor
+from ..explain.explain import explain_default
 from ..registry.model_manager import MODEL_NAMES, PromotionRefused, ModelRegistry, serving_checkpoint, sqlite_path
 from ..tasks import ml_tasks
 from .. import __version__
@@ -38,10 +39,11 @@ from .. import __version__
 __all__ = ['PREFIX', 'NETWORK_ID', 'EBA_ID', 'Id', 'CapitalRatio', 'LiquidityBuffer', 'CreditExposure', 'DefaultProbability',
            'StressLevel', 'RiskAppetite', 'NetworkId', 'MAX_BATCH', 'Amount', 'MAX_INSTITUTIONS', 'NEIGHBORHOOD',
            'ASSUMED', 'log', 'POLL_SECONDS', 'app', 'Strict', 'InstitutionState', 'PredictRequest', 'BatchRequest',
-           'Prediction', 'BatchPrediction', 'BankIn', 'DebtIn', 'NetworkIn', 'NetworkOut', 'TrainRequest',
-           'TrainAccepted', 'TaskStatus', 'VersionOut', 'ModelsOut', 'PromoteRequest', 'RollbackRequest', 'RollbackOut',
-           'Health', 'KnownNetwork', 'known_network', 'parse_network', 'features_alone', 'features_in', 'ServingModel',
-           'NetworkStore', 'predict_rows', 'BodyLimit', 'token_guard', 'Problem', 'Service', 'create_app']
+           'Prediction', 'BatchPrediction', 'ExplainRequest', 'Contribution', 'Explanation', 'BankIn', 'DebtIn',
+           'NetworkIn', 'NetworkOut', 'TrainRequest', 'TrainAccepted', 'TaskStatus', 'VersionOut', 'ModelsOut',
+           'PromoteRequest', 'RollbackRequest', 'RollbackOut', 'Health', 'KnownNetwork', 'known_network',
+           'parse_network', 'features_alone', 'features_in', 'ServingModel', 'NetworkStore', 'row_features',
+           'predict_rows', 'explain_row', 'BodyLimit', 'token_guard', 'Problem', 'Service', 'create_app']
 
 # %% ../../nbs/api/00_service.ipynb #584a617b
 PREFIX = '/api/v1/ml'                      # every route of the service lives under it
@@ -107,6 +109,33 @@ class BatchPrediction(BaseModel):
     "Predictions in request order, from one vectorised pass."
     predictions:list[Prediction]
     model_version:str
+    inference_time_ms:float = Field(ge=0)
+
+# %% ../../nbs/api/00_service.ipynb #c62f3054
+class ExplainRequest(PredictRequest):
+    "`/predict`'s request, plus how many contributions to list."
+    top:int = Field(5, ge=1, le=len(FEATURE_NAMES), description=f'contributions listed, the largest |contribution| first, 1 to {len(FEATURE_NAMES)}')
+
+class Contribution(BaseModel):
+    "One feature's share of the calibrated logit."
+    feature:str = Field(description='a name of FEATURE_NAMES')
+    value:float = Field(description='the feature value the model saw')
+    contribution:float = Field(description='its SHAP contribution to the calibrated logit (log-odds; > 0 raises the probability)')
+
+class Explanation(BaseModel):
+    "Why the model gives this probability: base value + feature contributions = calibrated logit (log-odds)."
+    institution_id:UUID
+    model_version:str
+    scale:str = Field(description='the scale of base_value and the contributions: log-odds of the calibrated model')
+    base_value:float = Field(description='the mean logit over the background: the logit before any feature is known')
+    logit:float = Field(description="the model's calibrated logit; sigmoid(logit) = model_probability")
+    model_probability:float = Field(ge=0, le=1)
+    contributions:list[Contribution] = Field(description='the largest |contribution| first')
+    other_contributions:float = Field(description='the sum of the contributions not listed')
+    additivity_error:float = Field(ge=0, description='|base_value + all contributions - logit|')
+    background:str = Field(description='what the SHAP background was')
+    network_id:str|None
+    assumed_features:list[str]
     inference_time_ms:float = Field(ge=0)
 
 # %% ../../nbs/api/00_service.ipynb #8d0f4468
@@ -453,6 +482,19 @@ class NetworkStore:
         return self.networks[nets[0]] if nets else None
 
 # %% ../../nbs/api/00_service.ipynb #8b7976d0
+def row_features(
+    rows:list, # InstitutionState, one per institution
+    nets:list, # the KnownNetwork of each row (None: a one-node network)
+)->np.ndarray:
+    "The `[B, 20]` features of `rows`, one `features_in` / `features_alone` call per network."
+    X = np.empty((len(rows), len(FEATURE_NAMES)), np.float32)
+    groups = {}
+    for k, n in enumerate(nets): groups.setdefault(None if n is None else n.network_id, []).append(k)
+    for nid, ks in groups.items():
+        sel = [rows[k] for k in ks]
+        X[ks] = features_alone(sel) if nid is None else features_in(nets[ks[0]], sel)
+    return X
+
 def predict_rows(
     predictor:DefaultPredictor, # the serving model
     rows:list,                  # InstitutionState, one per institution
@@ -460,12 +502,7 @@ def predict_rows(
 )->list:
     "`Prediction`s of `rows` from one batched `predict_features` pass (MC dropout included), the Bayesian fallback below the threshold."
     t0 = time.perf_counter()
-    X = np.empty((len(rows), len(FEATURE_NAMES)), np.float32)
-    groups = {}
-    for k, n in enumerate(nets): groups.setdefault(None if n is None else n.network_id, []).append(k)
-    for nid, ks in groups.items():
-        sel = [rows[k] for k in ks]
-        X[ks] = features_alone(sel) if nid is None else features_in(nets[ks[0]], sel)
+    X = row_features(rows, nets)
     bayes = np.array([r.default_probability for r in rows])
     if predictor.is_available:
         p, conf, _ = predictor.predict_features(X)
@@ -484,6 +521,30 @@ def predict_rows(
                               model_probability=None if np.isnan(p[k]) else float(p[k]), bayesian_probability=float(bayes[k]),
                               fallback_reason=reason))
     return out
+
+# %% ../../nbs/api/00_service.ipynb #3bc1af53
+def explain_row(
+    predictor:DefaultPredictor, # the serving model
+    row:InstitutionState,       # the institution
+    net,                        # its KnownNetwork (None: a one-node network)
+    top:int=5,                  # contributions listed, the largest |contribution| first
+)->Explanation:
+    "The `Explanation` of one institution's prediction; 503 naming the reason when no usable model is loaded."
+    t0 = time.perf_counter()
+    if not predictor.is_available:
+        raise HTTPException(503, detail=f'no usable model to explain (the Bayesian estimate is in charge): {predictor.load_error}')
+    e = explain_default(predictor, row_features([row], [net]))
+    b = e.background
+    bg = f"{b['n_rows']} rows of {b['n_simulations']} SyntheticDataGenerator simulations, seed {b['seed']}" if b['source'] == 'SyntheticDataGenerator' else f"{b['n_rows']} given rows"
+    tops = e.top(0, top)
+    logit = float(e.logits[0])
+    return Explanation(institution_id=row.institution_id, model_version=predictor.model_version, scale=e.scale,
+                       base_value=e.base_value, logit=logit, model_probability=float(1/(1 + np.exp(-logit))),
+                       contributions=[Contribution(**t) for t in tops],
+                       other_contributions=float(e.values[0].sum() - sum(t['contribution'] for t in tops)),
+                       additivity_error=float(e.additivity_error[0]), background=bg,
+                       network_id=None if net is None else net.network_id, assumed_features=ASSUMED if net is None else [],
+                       inference_time_ms=(time.perf_counter() - t0)*1e3)
 
 # %% ../../nbs/api/00_service.ipynb #cba8a4dd
 class BodyLimit:
@@ -543,7 +604,8 @@ def _errors(*codes)->dict:
     "OpenAPI `responses` for the given error codes."
     text = {400: 'the body is not JSON', 401: 'missing or wrong bearer token', 403: 'RUDRA_ML_API_TOKEN is not set: the route is disabled',
             404: 'unknown id', 409: 'the registry refused the move', 413: 'the body is over RUDRA_ML_API_MAX_BODY_BYTES',
-            422: 'a field is out of range, unknown or inconsistent (named in detail[].loc)'}
+            422: 'a field is out of range, unknown or inconsistent (named in detail[].loc)',
+            503: 'no usable model: the Bayesian estimate is in charge and there is nothing to explain'}
     return {c: ({'description': text[c]} if c == 422 else {'model': Problem, 'description': text[c]}) for c in codes}
 
 class Service:
@@ -609,7 +671,7 @@ async def _http_error(request:Request, exc:StarletteHTTPException):
 
 # %% ../../nbs/api/00_service.ipynb #66003f32
 def _predict_routes(app:FastAPI, svc:Service):
-    "POST /predict and /predict/batch: reads, no token."
+    "POST /predict, /predict/batch and /explain: reads, no token."
     @app.post(f'{PREFIX}/predict', response_model=Prediction, responses=_errors(400, 413, 422), tags=['predict'])
     async def predict(req:PredictRequest)->Prediction:
         "Default probability of one institution (the spec's request and response)."
@@ -627,6 +689,12 @@ def _predict_routes(app:FastAPI, svc:Service):
         predictor = svc.serving.refresh()
         out = predict_rows(predictor, req.institutions, nets)
         return BatchPrediction(predictions=out, model_version=predictor.model_version, inference_time_ms=out[0].inference_time_ms)
+
+    @app.post(f'{PREFIX}/explain', response_model=Explanation, responses=_errors(400, 413, 422, 503), tags=['explain'])
+    async def explain(req:ExplainRequest)->Explanation:
+        "Why the model gives this institution its probability: the largest SHAP contributions on the log-odds scale (503 without a model)."
+        net = svc.store.find(req.institution_id, req.network_id, 'institution_id')
+        return explain_row(svc.serving.refresh(), req, net, req.top)
 
 # %% ../../nbs/api/00_service.ipynb #025dbe27
 def _network_routes(app:FastAPI, svc:Service, guard:list):
