@@ -96,8 +96,8 @@ def _deep_shap(
     background:np.ndarray,  # [M, 20] background rows
 )->tuple[np.ndarray, float]:
     "DeepSHAP contributions `[B, 20]` of `X` and the base value (the mean output over `background`)."
-    e = shap.DeepExplainer(model, torch.as_tensor(background, dtype=torch.float64))
-    sv = e.shap_values(torch.as_tensor(X, dtype=torch.float64), check_additivity=False)
+    e = shap.DeepExplainer(model, torch.tensor(np.asarray(background), dtype=torch.float64))   # copies: the inputs may be read-only
+    sv = e.shap_values(torch.tensor(np.asarray(X), dtype=torch.float64), check_additivity=False)
     return np.asarray(sv, dtype=np.float64).reshape(len(X), -1), float(np.ravel(e.expected_value)[0])
 
 def explain_logits(
