@@ -8,7 +8,7 @@ PKG = Path(__file__).resolve().parents[1]/'rudra_ml'
 # bottom to top; a module of layer k may import layers 0..k
 # registry sits just above the base: the models and the predictor load their production version from it
 LAYERS = [('config', 'checks', 'checkpoint', 'calibration', '_modidx', ''), ('registry',), ('engine',), ('features',),
-          ('data',), ('models',), ('training',), ('inference',), ('explain',), ('tasks',), ('api',), ('cli',)]
+          ('data',), ('models',), ('training',), ('inference',), ('explain',), ('tasks',), ('api',), ('docs',), ('cli',)]
 RANK = {name: k for k, names in enumerate(LAYERS) for name in names}
 # the one import that points up: the spec's `SimulationEngine(enable_ml=True)` loads the default predictor
 ALLOWED_UP = {('rudra_ml.engine.simulation', 'rudra_ml.inference.predictor')}
