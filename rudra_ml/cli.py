@@ -161,7 +161,7 @@ def _registry_md(training:dict, rows:list)->list:
     said = []
     for m, t in training.items():
         g, serving = t['gate'], f"version {t['serving_version']}" + (' (the local checkpoint)' if t['serving_version'] == 0 else '')
-        cmp = (f"{g['metric']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for {serving} "
+        cmp = (f"{g['metric']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for version {t['serving_version']} "
                f"({'higher' if g['direction'] == 'max' else 'lower'} is better)") if g['metric'] else 'no metric to compare'
         said.append(f"* {m}: registered as version {t['version']} (run `{t['run_id']}`); "
                     + (f"promoted to production: {cmp}." if t['promoted'] else f"not promoted, {serving} keeps serving: {cmp}."))
