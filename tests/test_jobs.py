@@ -32,3 +32,29 @@ def test_benchmark_job_engine_section(tmp_path, root):
     for k in ('macro_f1', 'macro_auc', 'confusion_matrix', 'batch64_ms', 'train_s'):
         assert k in c, k
     assert set(c['baselines']) == {'majority', 'pooled_logistic', 'pooled_gbm'}
+
+def test_benchmark_job_scale_section(tmp_path, root):
+    "The scale section at toy sizes: every figure present, fresh-process memory, the same results whichever way the generators ran."
+    out = tmp_path/'bench'
+    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
+                        kernel_name='python3', progress_bar=False,
+                        parameters=dict(repeats=1, steps=5, out_dir=str(out), sections='scale', scale_sizes='40,80',
+                                        scale_agreement_sizes='60', throughput_sims=8, scale_celery=True))
+    s = json.loads((out/'results.json').read_text())['scale']
+    assert set(s['sizes']) == {'scale_free', 'core_periphery'}
+    for kind, rows in s['sizes'].items():
+        assert set(rows) == {'40', '80'}
+        for r in rows.values():
+            for k in ('generate_s', 'sim100_s_ml_off', 'sim100_s_ml_on', 'ms_per_step', 'us_per_institution_step',
+                      'en_clearing_ms', 'ml_us_per_institution_step', 'features_us_per_institution_step'):
+                assert r[k] > 0, (kind, k)
+            assert r['rss_after_import_mb'] < r['peak_rss_mb'] < 2048 and 0 <= r['ml_used_fraction'] <= 1
+        assert s['targets'][kind] is None and s['slopes_10k_100k'][kind]['sim100_s_ml_off'] is None   # no 10,000 / 100,000 here
+    for k in ('scale_free/60', 'core_periphery/60'):
+        p = s['predictor'][k]
+        assert 0.9 <= p['should_use_agreement'] <= 1 and 0 <= p['max_abs_prob_diff'] <= 1 and p['rows'] == 60*5
+    for k in ('phase1_generator', 'phase2_scenario_sweep'):
+        t = s['throughput'][k]
+        assert t['same_results'] is True
+        for w in ('processes_1', 'processes_2', 'celery_1', 'celery_2'): assert t[f'{w}_sims_per_s'] > 0
+    assert (out/'scale.png').exists()
