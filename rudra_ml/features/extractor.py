@@ -4,6 +4,7 @@
 
 # %% ../../nbs/features/00_extractor.ipynb #8c81d11d
 from __future__ import annotations
+import random
 from collections import OrderedDict
 from typing import NamedTuple
 from uuid import UUID
@@ -18,10 +19,11 @@ from ..engine.game_theory import AgentState, GameParams
 from ..engine.simulation import SystemState
 
 # %% auto #0
-__all__ = ['FEATURE_GROUPS', 'FEATURE_NAMES', 'N_FEATURES', 'MIN_CAPITAL_RATIO', 'LGD', 'PAGERANK_DAMPING', 'EdgeList',
-           'edge_list', 'edge_pattern', 'counterparties', 'pagerank', 'eigenvector_centrality', 'betweenness',
-           'Topology', 'topology', 'topology_features', 'neighborhood_features', 'feature_matrix', 'validate_features',
-           'FeatureExtractor']
+__all__ = ['FEATURE_GROUPS', 'FEATURE_NAMES', 'N_FEATURES', 'MIN_CAPITAL_RATIO', 'LGD', 'PAGERANK_DAMPING',
+           'EXACT_BETWEENNESS_MAX', 'BETWEENNESS_SAMPLES', 'BETWEENNESS_MEMORY', 'EdgeList', 'edge_list',
+           'edge_pattern', 'counterparties', 'pagerank', 'eigenvector_centrality', 'brandes', 'betweenness_sources',
+           'betweenness', 'Topology', 'topology', 'topology_features', 'neighborhood_features', 'feature_matrix',
+           'validate_features', 'FeatureExtractor']
 
 # %% ../../nbs/features/00_extractor.ipynb #14a52eeb
 FEATURE_GROUPS = {
@@ -52,15 +54,23 @@ def edge_list(
     "The non-zero off-diagonal entries of L as an `EdgeList`."
     if isinstance(liabilities, EdgeList): return liabilities
     if sparse.issparse(liabilities):
+        if len(liabilities.shape) != 2 or liabilities.shape[0] != liabilities.shape[1]:
+            raise ValueError(f"liabilities must be a square matrix, got shape {liabilities.shape}")
         L = liabilities if liabilities.format == 'csr' else liabilities.tocsr()
         rows, cols, w = np.repeat(np.arange(L.shape[0]), np.diff(L.indptr)), L.indices, L.data
     else:
-        L = np.asarray(liabilities, dtype=float)
+        try: L = np.asarray(liabilities, dtype=float)
+        except (TypeError, ValueError): raise TypeError(f"liabilities must be a numeric matrix, got {type(liabilities).__name__}") from None
         if L.ndim != 2 or L.shape[0] != L.shape[1]: raise ValueError(f"liabilities must be a square matrix, got shape {L.shape}")
         rows, cols = np.nonzero(L); w = L[rows, cols]
     keep = (w != 0) & (rows != cols)
     if not keep.all(): rows, cols, w = rows[keep], cols[keep], w[keep]
-    return EdgeList(rows, cols, np.asarray(w, dtype=float), L.shape[0])
+    w = np.asarray(w, dtype=float)
+    bad = ~(w > 0) | (w == np.inf)                 # negative, NaN or infinite
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"liabilities must be finite and >= 0, got {w[k]} at ({rows[k]}, {cols[k]})")
+    return EdgeList(rows, cols, w, L.shape[0])
 
 def edge_pattern(
     liabilities, # L[i, j]: what i owes j, dense, sparse or an EdgeList
@@ -111,24 +121,102 @@ def eigenvector_centrality(
     x = np.full(n, 1/np.sqrt(n))
     for _ in range(max_iter):
         x_new = S @ x
-        x_new /= np.linalg.norm(x_new)
+        x_new /= np.sqrt((x_new*x_new).sum())     # not np.linalg.norm: a BLAS call, slow when its threads compete for the cores
         if np.abs(x_new - x).sum() < n*tol: return x_new
         x = x_new
     return x
 
-def betweenness(
-    pattern:sparse.csr_array,   # 0/1 adjacency, row i -> column j
-    exact_max:int=500,          # exact (Brandes) up to this many nodes
-    samples:int=200,            # source nodes sampled above it
-    seed:int=0,                 # seed of the sample
+# %% ../../nbs/features/00_extractor.ipynb #815908c3
+EXACT_BETWEENNESS_MAX = 2000      # exact betweenness up to this many nodes (cost ~ N·E), sampled above
+BETWEENNESS_SAMPLES = 1000        # sampled sources above it (cost ~ k·E; error measured below)
+BETWEENNESS_MEMORY = 200_000_000  # bytes of working memory per block of BFS sources
+
+def _out_edges(indptr:np.ndarray, indices:np.ndarray, v:np.ndarray)->tuple:
+    "`(w, deg)`: the heads of the out-edges of the nodes `v` (concatenated, in `v` order) and each one's out-degree."
+    start = indptr[v]; deg = indptr[v + 1] - start
+    end = np.cumsum(deg)
+    m = int(end[-1]) if len(end) else 0
+    return indices[np.arange(m) + np.repeat(start - (end - deg), deg)], deg
+
+def _brandes_block(indptr, indices, n:int, sources:np.ndarray, visited:np.ndarray, owner:np.ndarray)->np.ndarray:
+    "Sum over `sources` of Brandes' dependencies δ_s(v), `[n]`; `visited` (bool) and `owner` (intp) are [n·b] scratch."
+    b = len(sources)
+    v, s, sig = sources, np.arange(b), np.ones(b)            # the frontier: (node, source column, path count σ)
+    visited[:] = False; visited[v*b + s] = True              # pair (node, source) <-> flat key node*b + source
+    levels = []                                              # per BFS level: (v, σ, DAG edges to the next level)
+    while True:
+        w, deg = _out_edges(indptr, indices, v)
+        key = w*b + np.repeat(s, deg)
+        new = ~visited[key]
+        key = key[new]
+        if not len(key):
+            levels.append((v, sig, None, None)); break
+        tail = np.repeat(np.arange(len(v)), deg)[new]        # DAG edge: frontier slot -> ...
+        pos = np.arange(len(key))
+        owner[key] = pos                                     # one writer per distinct key survives:
+        nxt = key[owner[key] == pos]                         # the next frontier, each pair once
+        owner[nxt] = np.arange(len(nxt))
+        head = owner[key]                                    # ... -> next-frontier slot
+        visited[nxt] = True
+        levels.append((v, sig, tail, head))
+        v, s, sig = nxt // b, nxt % b, np.bincount(head, sig[tail], len(nxt))
+    nodes, deps = [], []
+    delta, sig_next = np.zeros(len(levels[-1][0])), levels[-1][1]
+    for v, sig, tail, head in reversed(levels[1:-1]):        # back from the deepest level; sources (level 0) excluded
+        delta = sig*np.bincount(tail, ((1 + delta)/sig_next)[head], len(v))
+        nodes.append(v); deps.append(delta); sig_next = sig
+    if not nodes: return np.zeros(n)
+    return np.bincount(np.concatenate(nodes), np.concatenate(deps), n)
+
+def brandes(
+    pattern:sparse.csr_array,        # 0/1 adjacency, row i -> column j (every stored entry is an edge)
+    sources:np.ndarray=None,         # BFS sources (None: every node)
+    memory:float=BETWEENNESS_MEMORY, # bytes of working memory per block of sources
 )->np.ndarray:
-    "Normalized directed betweenness (networkx): exact for small graphs, a fixed-seed k-sample estimate for large ones."
-    n = pattern.shape[0]
-    if n < 3 or pattern.nnz == 0: return np.zeros(n)
-    G = nx.from_scipy_sparse_array(pattern, create_using=nx.DiGraph)
-    k = None if n <= exact_max else min(int(samples), n)
-    bc = nx.betweenness_centrality(G, k=k, normalized=True, seed=seed)
-    return np.fromiter((bc[i] for i in range(n)), float, n)
+    "Σ over the sources s of Brandes' dependency δ_s(v) of every node v: networkx's unnormalised directed betweenness when `sources` is every node."
+    A = pattern if isinstance(pattern, (sparse.csr_array, sparse.csr_matrix)) else sparse.csr_array(pattern)
+    n = A.shape[0]
+    indptr, indices = A.indptr.astype(np.intp), A.indices.astype(np.intp)
+    src = np.arange(n) if sources is None else np.asarray(sources, np.intp)
+    out = np.zeros(n)
+    if not len(src) or A.nnz == 0: return out
+    b = int(min(len(src), max(1, memory // (9*n + 64*A.nnz))))    # block of sources: 9 B/node + ~64 B/edge each
+    visited, owner = np.empty(n*b, bool), np.empty(n*b, np.intp)
+    for i in range(0, len(src), b):
+        blk = src[i:i + b]
+        out += _brandes_block(indptr, indices, n, blk, visited[:n*len(blk)], owner[:n*len(blk)])
+    return out
+
+def betweenness_sources(
+    n:int,                                  # number of nodes
+    exact_max:int=EXACT_BETWEENNESS_MAX,    # exact up to this many nodes
+    samples:int=BETWEENNESS_SAMPLES,        # sources sampled above it
+    seed:int=0,                             # seed of the sample
+)->np.ndarray|None:
+    "None (every node a source) up to `exact_max` nodes or when `samples >= n`, else networkx's sample: `random.Random(seed).sample(range(n), samples)`."
+    k = min(samples, n)
+    if n <= exact_max or k == n: return None
+    return np.array(random.Random(seed).sample(range(n), k), np.intp)
+
+def betweenness(
+    pattern:sparse.csr_array,               # 0/1 adjacency, row i -> column j (dense, sparse or an EdgeList also accepted)
+    exact_max:int=EXACT_BETWEENNESS_MAX,    # exact (Brandes) up to this many nodes
+    samples:int=BETWEENNESS_SAMPLES,        # source nodes sampled above it (>= 2)
+    seed:int=0,                             # seed of the sample
+    memory:float=BETWEENNESS_MEMORY,        # bytes of working memory per block of sources
+)->np.ndarray:
+    "Normalised directed betweenness, as networkx's: exact up to `exact_max` nodes, its fixed-seed `k = samples` estimate above; 0 for every node without edges or with N < 3."
+    exact_max, samples, seed = check_int('exact_max', exact_max, 0), check_int('samples', samples, 2), check_int('seed', seed, 0)
+    memory = check_number('memory', memory, 0, lo_open=True)
+    B = edge_pattern(pattern)
+    n = B.shape[0]
+    if n < 3 or B.nnz == 0: return np.zeros(n)
+    src = betweenness_sources(n, exact_max, samples, seed)
+    bc = brandes(B, src, memory)
+    if src is None: return bc/((n - 1)*(n - 2))
+    k = len(src)                                             # networkx's _rescale, endpoints excluded:
+    scale = np.full(n, 1/(k*(n - 2))); scale[src] = 1/((k - 1)*(n - 2))   # a source is no source of its own paths
+    return bc*scale
 
 # %% ../../nbs/features/00_extractor.ipynb #4a06d7a0
 class Topology(NamedTuple):
@@ -137,14 +225,17 @@ class Topology(NamedTuple):
     neighbors:sparse.csr_array       # 0/1 undirected counterparty graph
 
 def topology(
-    liabilities,                   # L[i, j]: what i owes j, dense, sparse or an EdgeList
-    exact_betweenness_max:int=500, # exact betweenness up to this many nodes
-    betweenness_samples:int=200,   # sampled sources above it
-    seed:int=0,                    # seed of the betweenness sample
+    liabilities,                                     # L[i, j]: what i owes j, dense, sparse or an EdgeList
+    exact_betweenness_max:int=EXACT_BETWEENNESS_MAX, # exact betweenness up to this many nodes
+    betweenness_samples:int=BETWEENNESS_SAMPLES,     # sampled sources above it (>= 2)
+    seed:int=0,                                      # seed of the betweenness sample
 )->Topology:
-    "Features 7-12 of every node and the counterparty graph, from the edges alone."
+    "Features 7-12 of every node and the counterparty graph, from the edges alone: O(N + E) memory, O(k (N + E)) time for k betweenness sources."
+    check_int('exact_betweenness_max', exact_betweenness_max, 0); check_int('betweenness_samples', betweenness_samples, 2)
+    check_int('seed', seed, 0)
     B = edge_pattern(liabilities)
     n = B.shape[0]
+    if n == 0: raise ValueError("liabilities must have at least one institution, got a 0 x 0 matrix")
     norm = max(n - 1, 1)
     out_deg, in_deg = np.asarray(B.sum(1)).ravel(), np.asarray(B.sum(0)).ravel()
     T = np.stack([(in_deg + out_deg)/norm,
@@ -239,13 +330,14 @@ def validate_features(
 class FeatureExtractor:
     "The 20 features of every institution at once, topology features cached until the topology changes."
     def __init__(self,
-                 exact_betweenness_max:int=500, # exact betweenness up to this many institutions
-                 betweenness_samples:int=200,   # sampled sources for larger networks
-                 seed:int=0,                    # seed of the betweenness sample
-                 cache_size:int=8,              # topologies kept
+                 exact_betweenness_max:int=EXACT_BETWEENNESS_MAX, # exact betweenness up to this many institutions
+                 betweenness_samples:int=BETWEENNESS_SAMPLES,     # sampled sources for larger networks (>= 2)
+                 seed:int=0,                                      # seed of the betweenness sample (>= 0)
+                 cache_size:int=8,                                # topologies kept
                 ):
-        for k, v in (('exact_betweenness_max', exact_betweenness_max), ('betweenness_samples', betweenness_samples), ('cache_size', cache_size)):
-            check_int(k, v)
+        for k, v, lo in (('exact_betweenness_max', exact_betweenness_max, 0), ('betweenness_samples', betweenness_samples, 2),
+                         ('seed', seed, 0), ('cache_size', cache_size, 1)):
+            check_int(k, v, lo)
         self.exact_betweenness_max, self.betweenness_samples, self.seed = int(exact_betweenness_max), int(betweenness_samples), int(seed)
         self.cache_size = int(cache_size)
         self.clear_cache()
@@ -278,6 +370,7 @@ def extract_system(self:FeatureExtractor,
                   )->np.ndarray:
     "Features of every institution of `state`: `[N, 20]` float32, rows in `state.ids` order."
     n = len(state.ids)
+    if n == 0: raise ValueError("state must have at least one institution, got 0 ids")
     if getattr(state.liabilities, 'shape', None) != (n, n):
         raise ValueError(f"state.liabilities must have shape ({n}, {n}), got {getattr(state.liabilities, 'shape', None)}")
     for f in ('capital_ratio', 'liquidity_buffer', 'credit_exposure', 'default_probability', 'stress_level', 'risk_appetite', 'defaulted'):
