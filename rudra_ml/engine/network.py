@@ -5,7 +5,8 @@
 # %% ../../nbs/engine/01_network.ipynb #db5d8d0e
 from __future__ import annotations
 import uuid
-import os
+import gc, os
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from uuid import UUID
@@ -163,11 +164,25 @@ def _node_label(network, u):
     "The node's `name` if it has one, else its UUID."
     return repr(network.nodes[u].get('name', str(u)))
 
+@contextmanager
+def _gc_paused():
+    "Pause Python's cyclic garbage collector while a large graph is read or built."
+    # its passes over the millions of new dicts and tuples (none of them garbage) cost more than the building:
+    # to_arrays of 100,000 institutions and 800,000 edges takes 2.4 s with it, 0.9 s without
+    was = gc.isenabled(); gc.disable()
+    try: yield
+    finally:
+        if was: gc.enable()
+
 # %% ../../nbs/engine/01_network.ipynb #f5d003b8
 def to_arrays(
     network:nx.DiGraph, # nodes: UUID with NODE_FIELDS; edge u -> v with weight = what u owes v
 )->BalanceSheets:
     "The network's balance sheets as validated arrays in node order (L dense up to `DENSE_MAX` institutions, CSR above)."
+    with _gc_paused(): return _to_arrays(network)
+
+def _to_arrays(network):
+    "`to_arrays` itself, run with the garbage collector paused."
     if not isinstance(network, nx.DiGraph) or network.is_multigraph():
         raise TypeError(f"network must be a networkx.DiGraph, got {type(network).__name__}")
     nodes = list(network.nodes)
@@ -250,8 +265,9 @@ def from_arrays(
     bs.validate()
     g = nx.DiGraph(**graph_attrs)
     amounts = np.stack([bs.cash, bs.securities, bs.loans, bs.external_liabilities, bs.risk_appetite], 1).tolist()
-    g.add_nodes_from((u, dict(zip(NODE_FIELDS, (name, *row)))) for u, name, row in zip(bs.ids, bs.names, amounts))
-    _add_weighted_edges(g, bs.ids, *_nonzeros(bs.liabilities))
+    with _gc_paused():
+        g.add_nodes_from((u, dict(zip(NODE_FIELDS, (name, *row)))) for u, name, row in zip(bs.ids, bs.names, amounts))
+        _add_weighted_edges(g, bs.ids, *_nonzeros(bs.liabilities))
     return g
 
 # %% ../../nbs/engine/01_network.ipynb #6d77e643
@@ -550,9 +566,10 @@ def scale_free_network(
         raise ValueError(f"alpha, beta, gamma must be non-negative and sum to 1, got {alpha}, {beta}, {gamma}")
     m = n / max(alpha + gamma, 1e-9)                                  # one edge a step, a new node with prob. alpha + gamma
     check_memory(network_memory(n, m), f"a scale_free network of n = {n:,} institutions (about {m:,.0f} edges)", "lower n")
-    sf = nx.scale_free_graph(n, alpha=alpha, beta=beta, gamma=gamma, seed=int(rng.integers(2**32)))
-    e = np.array(list(sf.edges()), dtype=np.int64).reshape(-1, 2)
-    del sf
+    with _gc_paused():
+        sf = nx.scale_free_graph(n, alpha=alpha, beta=beta, gamma=gamma, seed=int(rng.integers(2**32)))
+        e = np.array(list(sf.edges()), dtype=np.int64).reshape(-1, 2)
+        del sf
     adj = _adjacency(n, e[:, 1], e[:, 0])          # reversed: hubs borrow from many lenders; repeats merged, no self-loops
     return _network_from_adjacency(adj, rng, p, topology='scale_free')
 
