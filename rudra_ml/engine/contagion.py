@@ -133,7 +133,8 @@ def _en_fictitious_default(
         if sparse:                           # large default sets stay cheap: Neumann series, else sparse LU
             B = L[idx][:, idx]
             rhs = v[idx] - B.T @ x
-            PT = (sp.diags(inv[idx]) @ B).T.tocsr()   # Pi_DD^T
+            B.data *= inv[idx][np.repeat(np.arange(len(idx)), np.diff(B.indptr))]   # diag(1/p_bar_D) L_DD, entry by entry
+            PT = B.T.tocsr()                 # Pi_DD^T
             pD = _neumann_solve(PT, rhs, p[idx], 1e-14*max(1.0, float(p_bar.max(initial=0.0))))
             if pD is None:
                 try:
@@ -221,12 +222,19 @@ def _debtrank_polish(
     U = np.flatnonzero(pos & (h < 1))
     if len(U) == 0: return None
     S = (~pos) | (h >= 1)
-    Au = A[U] if not sp.issparse(A) else A[U].toarray()
+    Au = A[U]
     rhs = s[U] + Au @ S.astype(float)
-    M = -Au[:, U]
-    M[np.diag_indices_from(M)] += E0[U]
-    try: hU = np.linalg.solve(M, rhs)
-    except np.linalg.LinAlgError: return None
+    if sp.issparse(A):                       # large networks: a sparse LU of diag(E0_U) - A_UU, never a dense N x N
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('error', spla.MatrixRankWarning)
+                hU = spla.splu((sp.diags(E0[U]) - Au[:, U]).tocsc()).solve(rhs)
+        except (RuntimeError, spla.MatrixRankWarning): return None
+    else:
+        M = -Au[:, U]
+        M[np.diag_indices_from(M)] += E0[U]
+        try: hU = np.linalg.solve(M, rhs)
+        except np.linalg.LinAlgError: return None
     if not np.all(np.isfinite(hU)) or (hU < h[U] - 1e-12).any() or (hU > 1 + 1e-12).any(): return None
     q = h.copy(); q[U] = np.clip(hU, 0.0, 1.0)
     if np.abs(debtrank_distress(E0, E0 - s - A @ q) - q).max() > max(tol, 1e-10): return None

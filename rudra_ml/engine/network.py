@@ -5,6 +5,8 @@
 # %% ../../nbs/engine/01_network.ipynb #db5d8d0e
 from __future__ import annotations
 import uuid
+import gc, os
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from uuid import UUID
@@ -18,20 +20,40 @@ from ..checks import check_int, check_pair
 from ..config import MLConfig, ml_config, resolve_path
 
 # %% auto #0
-__all__ = ['NODE_FIELDS', 'AMOUNT_FIELDS', 'TOPOLOGIES', 'RUDRA_NAMESPACE', 'BalanceSheets', 'MissingAttributeError',
-           'node_index', 'to_arrays', 'from_arrays', 'reconstruct_max_entropy', 'BalanceSheetParams',
-           'balance_sheet_params', 'scale_free_network', 'core_periphery_network', 'erdos_renyi_network',
-           'generate_network', 'load_balance_sheet_csv', 'eba_path', 'bank_uuid', 'eba_network', 'save_graphml',
-           'load_graphml']
+__all__ = ['NODE_FIELDS', 'AMOUNT_FIELDS', 'DENSE_MAX', 'NODE_BYTES', 'EDGE_BYTES', 'TOPOLOGIES', 'RUDRA_NAMESPACE',
+           'liabilities_matrix', 'BalanceSheets', 'MissingAttributeError', 'node_index', 'to_arrays', 'from_arrays',
+           'reconstruct_max_entropy', 'BalanceSheetParams', 'balance_sheet_params', 'MemoryBudgetError',
+           'available_memory', 'check_memory', 'network_memory', 'scale_free_network', 'core_periphery_network',
+           'erdos_renyi_network', 'generate_network', 'load_balance_sheet_csv', 'eba_path', 'bank_uuid', 'eba_network',
+           'save_graphml', 'load_graphml']
 
 # %% ../../nbs/engine/01_network.ipynb #6fe25739
 NODE_FIELDS = ('name', 'cash', 'securities', 'loans', 'external_liabilities', 'risk_appetite')
 AMOUNT_FIELDS = ('cash', 'securities', 'loans', 'external_liabilities')
 
+# %% ../../nbs/engine/01_network.ipynb #48da1a92
+DENSE_MAX = 2_000  # networks of at most this many institutions hold L as a dense array; larger ones as scipy CSR
+
+def liabilities_matrix(
+    n:int,           # number of institutions
+    rows:np.ndarray, # debtor positions i
+    cols:np.ndarray, # creditor positions j
+    weights:np.ndarray, # L[i, j], one per (i, j) pair; pairs must be distinct
+):
+    "L with L[rows, cols] = weights: a dense array for n <= DENSE_MAX, a CSR matrix (no N x N array) above."
+    if n <= DENSE_MAX:
+        L = np.zeros((n, n)); L[rows, cols] = weights
+        return L
+    return sparse.csr_matrix((np.asarray(weights, float), (rows, cols)), shape=(n, n))
+
 # %% ../../nbs/engine/01_network.ipynb #d9cedeba
 def _at(names, i):
     "Human label of position `i` for error messages."
     return repr(names[i]) if names is not None and 0 <= i < len(names) else f'position {i}'
+
+def _sums(m, axis:int)->np.ndarray:
+    "Row (axis=1) or column (axis=0) sums of a dense or sparse matrix, as a flat array."
+    return np.asarray(m.sum(axis)).ravel()
 
 @dataclass
 class BalanceSheets:
@@ -43,7 +65,7 @@ class BalanceSheets:
     loans:np.ndarray               # non-marketable external assets
     external_liabilities:np.ndarray  # owed outside the network
     risk_appetite:np.ndarray       # in [0, 1]
-    liabilities:np.ndarray         # N x N, L[i, j] = what i owes j
+    liabilities:np.ndarray         # N x N, L[i, j] = what i owes j: dense up to DENSE_MAX institutions, scipy CSR above
 
     @property
     def n(self)->int:
@@ -56,11 +78,11 @@ class BalanceSheets:
     @property
     def interbank_assets(self)->np.ndarray:
         "What each institution has lent inside the network (column sums of L)."
-        return self.liabilities.sum(0)
+        return _sums(self.liabilities, 0)
     @property
     def interbank_liabilities(self)->np.ndarray:
         "What each institution owes inside the network (row sums of L)."
-        return self.liabilities.sum(1)
+        return _sums(self.liabilities, 1)
     @property
     def external_assets(self)->np.ndarray:
         "cash + securities + loans."
@@ -84,7 +106,7 @@ class BalanceSheets:
         return {u: i for i, u in enumerate(self.ids)}
 
     def copy(self)->BalanceSheets:
-        "A deep copy (arrays copied), for a step that changes balance sheets in place."
+        "A deep copy (arrays copied, dense or sparse), for a step that changes balance sheets in place."
         return BalanceSheets(list(self.ids), list(self.names), *(getattr(self, f).copy() for f in
                              ('cash', 'securities', 'loans', 'external_liabilities', 'risk_appetite', 'liabilities')))
 
@@ -104,19 +126,28 @@ class BalanceSheets:
                 i = int(np.flatnonzero(~ok)[0])
                 rng = 'in [0, 1]' if f == 'risk_appetite' else 'non-negative'
                 raise ValueError(f"{f} must be {rng} and finite, got {a[i]} at node {_at(self.names, i)}")
-        L = self.liabilities
-        if not isinstance(L, np.ndarray) or L.shape != (n, n):
-            raise ValueError(f"liabilities must be an array of shape ({n}, {n}), got {getattr(L, 'shape', type(L).__name__)}")
-        ok = np.isfinite(L) & (L >= 0)
-        if not ok.all():
-            i, j = map(int, np.argwhere(~ok)[0])
-            raise ValueError(f"liabilities must be non-negative and finite, got {L[i, j]} at "
-                             f"({_at(self.names, i)} owes {_at(self.names, j)})")
-        d = np.diagonal(L)
-        if d.any():
-            i = int(np.flatnonzero(d)[0])
-            raise ValueError(f"liabilities must have a zero diagonal (no self-debt), got {d[i]} at node {_at(self.names, i)}")
+        _validate_liabilities(self.liabilities, n, self.names)
         return self
+
+def _validate_liabilities(L, n:int, names:list):
+    "Raise `ValueError` unless `L` is an (n, n) dense array or scipy sparse matrix, non-negative, finite, zero diagonal."
+    if not (isinstance(L, np.ndarray) or sparse.issparse(L)) or L.shape != (n, n):
+        raise ValueError(f"liabilities must be an array or scipy sparse matrix of shape ({n}, {n}), "
+                         f"got {getattr(L, 'shape', type(L).__name__)}")
+    vals = L.data if sparse.issparse(L) else L
+    ok = np.isfinite(vals) & (vals >= 0)
+    if not ok.all():
+        if sparse.issparse(L):
+            C = L.tocoo(); k = int(np.flatnonzero(~(np.isfinite(C.data) & (C.data >= 0)))[0])
+            i, j, x = int(C.row[k]), int(C.col[k]), C.data[k]
+        else:
+            i, j = map(int, np.argwhere(~ok)[0]); x = L[i, j]
+        raise ValueError(f"liabilities must be non-negative and finite, got {x} at "
+                         f"({_at(names, i)} owes {_at(names, j)})")
+    d = L.diagonal()
+    if d.any():
+        i = int(np.flatnonzero(d)[0])
+        raise ValueError(f"liabilities must have a zero diagonal (no self-debt), got {d[i]} at node {_at(names, i)}")
 
 # %% ../../nbs/engine/01_network.ipynb #4f79437a
 class MissingAttributeError(KeyError, ValueError):
@@ -133,31 +164,45 @@ def _node_label(network, u):
     "The node's `name` if it has one, else its UUID."
     return repr(network.nodes[u].get('name', str(u)))
 
+@contextmanager
+def _gc_paused():
+    "Pause Python's cyclic garbage collector while a large graph is read or built."
+    # its passes over the millions of new dicts and tuples (none of them garbage) cost more than the building:
+    # to_arrays of 100,000 institutions and 800,000 edges takes 2.4 s with it, 0.9 s without
+    was = gc.isenabled(); gc.disable()
+    try: yield
+    finally:
+        if was: gc.enable()
+
 # %% ../../nbs/engine/01_network.ipynb #f5d003b8
 def to_arrays(
     network:nx.DiGraph, # nodes: UUID with NODE_FIELDS; edge u -> v with weight = what u owes v
 )->BalanceSheets:
-    "The network's balance sheets as validated arrays in node order."
+    "The network's balance sheets as validated arrays in node order (L dense up to `DENSE_MAX` institutions, CSR above)."
+    with _gc_paused(): return _to_arrays(network)
+
+def _to_arrays(network):
+    "`to_arrays` itself, run with the garbage collector paused."
     if not isinstance(network, nx.DiGraph) or network.is_multigraph():
         raise TypeError(f"network must be a networkx.DiGraph, got {type(network).__name__}")
     nodes = list(network.nodes)
     for u in nodes:
         if not isinstance(u, UUID): raise TypeError(f"network nodes must be uuid.UUID, got {type(u).__name__} {u!r}")
-    data = network.nodes
+    attrs = [d for _, d in network.nodes(data=True)]
     cols = {}
     for f in NODE_FIELDS:
-        try: vals = [data[u][f] for u in nodes]
+        try: vals = [d[f] for d in attrs]
         except KeyError:
-            u = next(u for u in nodes if f not in data[u])
+            u = next(u for u, d in zip(nodes, attrs) if f not in d)
             raise MissingAttributeError(f"node {_node_label(network, u)} ({u}) is missing attribute {f!r}; "
                                         f"every node needs {', '.join(NODE_FIELDS)}") from None
         if f == 'name': cols[f] = [str(v) for v in vals]; continue
         try: cols[f] = np.asarray(vals, dtype=float)
         except (TypeError, ValueError):
-            u = next(u for u in nodes if not _is_number(data[u][f]))
-            raise ValueError(f"{f} must be a number, got {data[u][f]!r} at node {_node_label(network, u)}") from None
+            u = next(u for u, d in zip(nodes, attrs) if not _is_number(d[f]))
+            raise ValueError(f"{f} must be a number, got {network.nodes[u][f]!r} at node {_node_label(network, u)}") from None
     idx = node_index(network)
-    L = np.zeros((len(nodes), len(nodes)))
+    rows, cols_, w = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     edges = list(network.edges(data='weight'))
     if edges:
         u, v, w = zip(*edges)
@@ -169,7 +214,9 @@ def to_arrays(
             k = int(np.flatnonzero(~(np.isfinite(w) & (w > 0)))[0])
             raise ValueError(f"edge weight must be positive and finite, got {w[k]} on "
                              f"({_node_label(network, u[k])} owes {_node_label(network, v[k])})")
-        L[[idx[x] for x in u], [idx[x] for x in v]] = w
+        rows = np.fromiter(map(idx.__getitem__, u), np.int64, len(u))
+        cols_ = np.fromiter(map(idx.__getitem__, v), np.int64, len(v))
+    L = liabilities_matrix(len(nodes), rows, cols_, w)
     return BalanceSheets(ids=nodes, names=cols['name'], cash=cols['cash'], securities=cols['securities'],
                          loans=cols['loans'], external_liabilities=cols['external_liabilities'],
                          risk_appetite=cols['risk_appetite'], liabilities=L).validate()
@@ -180,6 +227,36 @@ def _is_number(x)->bool:
     except (TypeError, ValueError): return False
 
 # %% ../../nbs/engine/01_network.ipynb #9d491a52
+def _nonzeros(L):
+    "(rows, cols, values) of the entries L > 0 of a dense or sparse matrix, in row-major order."
+    if not sparse.issparse(L):
+        i, j = np.nonzero(L > 0)
+        return i, j, L[i, j]
+    L = L.tocsr()
+    if not L.has_canonical_format: L = L.copy(); L.sum_duplicates()
+    keep = L.data > 0
+    i = np.repeat(np.arange(L.shape[0]), np.diff(L.indptr))
+    return i[keep], L.indices[keep], L.data[keep]
+
+def _add_weighted_edges(
+    g:nx.DiGraph,  # holds every node of `ids` already
+    ids:list,      # the nodes, by position
+    i:np.ndarray, j:np.ndarray, w:np.ndarray, # edges ids[i] -> ids[j] of weight w, distinct, in row-major order
+):
+    "What `g.add_weighted_edges_from` stores, in the same order, written straight into the adjacency dicts."
+    # add_edges_from hashes each UUID (a Python-level __hash__) seven times per edge: 3 s for 800,000 edges
+    datas = [{'weight': x} for x in w.tolist()]
+    def fill(adj, a, b, data):                     # adj[ids[a]][ids[b]] = data, a sorted
+        bounds = np.r_[0, np.cumsum(np.bincount(a, minlength=len(ids)))].tolist()
+        keys = [ids[k] for k in b.tolist()]
+        for k in np.flatnonzero(np.bincount(a, minlength=len(ids))).tolist():
+            lo, hi = bounds[k], bounds[k + 1]
+            adj[ids[k]].update(zip(keys[lo:hi], data[lo:hi]))
+    fill(g._succ, i, j, datas)
+    o = np.argsort(j, kind='stable')               # predecessors in row order, as edge-by-edge insertion leaves them
+    fill(g._pred, j[o], i[o], [datas[k] for k in o.tolist()])
+    nx._clear_cache(g)
+
 def from_arrays(
     bs:BalanceSheets, # validated arrays; an edge is made wherever L[i, j] > 0
     **graph_attrs,    # stored in `g.graph` (e.g. topology='scale_free')
@@ -188,10 +265,9 @@ def from_arrays(
     bs.validate()
     g = nx.DiGraph(**graph_attrs)
     amounts = np.stack([bs.cash, bs.securities, bs.loans, bs.external_liabilities, bs.risk_appetite], 1).tolist()
-    g.add_nodes_from((u, dict(zip(NODE_FIELDS, (name, *row)))) for u, name, row in zip(bs.ids, bs.names, amounts))
-    i, j = np.nonzero(bs.liabilities > 0)
-    ids = bs.ids
-    g.add_weighted_edges_from(zip([ids[k] for k in i], [ids[k] for k in j], bs.liabilities[i, j].tolist()))
+    with _gc_paused():
+        g.add_nodes_from((u, dict(zip(NODE_FIELDS, (name, *row)))) for u, name, row in zip(bs.ids, bs.names, amounts))
+        _add_weighted_edges(g, bs.ids, *_nonzeros(bs.liabilities))
     return g
 
 # %% ../../nbs/engine/01_network.ipynb #6d77e643
@@ -208,17 +284,27 @@ def _check_marginal(name, x):
 def _support_matrix(support, a, l):
     "Sparse 0/1 support restricted to rows with a > 0 and columns with l > 0 (None = full off-diagonal)."
     if support is None: return None
-    m = np.asarray(support)
     n = len(a)
-    if m.shape != (n, n): raise ValueError(f"support must be a boolean array of shape ({n}, {n}), got {m.shape}")
-    m = m.astype(bool) & (a > 0)[:, None] & (l > 0)[None, :]
-    np.fill_diagonal(m, False)
-    for name, x, cnt in (('assets', a, m.sum(1)), ('liabilities', l, m.sum(0))):
+    if sparse.issparse(support):                      # large networks: never an N x N array
+        if support.shape != (n, n): raise ValueError(f"support must be a boolean array of shape ({n}, {n}), got {support.shape}")
+        C = sparse.coo_matrix(support)
+        keep = (C.data != 0) & (a > 0)[C.row] & (l > 0)[C.col] & (C.row != C.col)
+        i, j = C.row[keep], C.col[keep]
+        M = sparse.csr_array((np.ones(len(i)), (i, j)), shape=(n, n))
+        M.data[:] = 1.                                # repeated pairs count once
+        cnt_r, cnt_c = np.bincount(i, minlength=n), np.bincount(j, minlength=n)
+    else:
+        m = np.asarray(support)
+        if m.shape != (n, n): raise ValueError(f"support must be a boolean array of shape ({n}, {n}), got {m.shape}")
+        m = m.astype(bool) & (a > 0)[:, None] & (l > 0)[None, :]
+        np.fill_diagonal(m, False)
+        M, cnt_r, cnt_c = None, m.sum(1), m.sum(0)
+    for name, x, cnt in (('assets', a, cnt_r), ('liabilities', l, cnt_c)):
         bad = np.flatnonzero((x > 0) & (cnt == 0))
         if len(bad):
             raise ValueError(f"{name}[{bad[0]}] = {x[bad[0]]} > 0 but support allows no counterparty for it "
                              f"(with a positive {'liabilities' if name == 'assets' else 'assets'} entry) off the diagonal")
-    return sparse.csr_array(m.astype(float))
+    return M if M is not None else sparse.csr_array(m.astype(float))
 
 def _ras(a, l, M, tol, max_iter):
     "RAS scaling vectors (r, s) with X = diag(r) M diag(s); returns r, s and the final relative row error."
@@ -325,8 +411,12 @@ def _uuids(rng, n)->list:
     raw = rng.bytes(16 * n)
     return [UUID(bytes=raw[16*k:16*k+16], version=4) for k in range(n)]
 
+def _row_index(M)->np.ndarray:
+    "Row of each stored entry of a CSR matrix."
+    return np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+
 def _soft_ras(a, l, M, rho=2., tol=1e-12, max_iter=1_000):
-    "Unbalanced RAS: the max-entropy matrix on support M whose marginals are softly pulled to (a, l) with strength rho."
+    "Unbalanced RAS: the max-entropy matrix on support M whose marginals are softly pulled to (a, l) with strength rho; CSR."
     k, c = rho / (rho + 1), a.sum() / M.sum()            # prior: uniform on the support, same total as the targets
     Q, Qt = M * c, (M * c).T.tocsr()
     pa, pl = a > 0, l > 0
@@ -336,34 +426,41 @@ def _soft_ras(a, l, M, rho=2., tol=1e-12, max_iter=1_000):
         r = np.where(pa, (a / np.where(pa, Q @ s, 1.)) ** k, 0.)
         s = np.where(pl, (l / np.where(pl, Qt @ r, 1.)) ** k, 0.)
         if max(np.abs(r[pa] / r0[pa] - 1).max(), np.abs(s[pl] / s0[pl] - 1).max()) < tol: break
-    return Q.multiply(r[:, None]).multiply(s[None, :]).toarray()
+    X = Q.copy()
+    X.data = Q.data * r[_row_index(Q)] * s[Q.indices]      # diag(r) Q diag(s), entry by entry
+    return X
+
+def _any(adj, axis:int)->np.ndarray:
+    "Whether each column (axis=0) or row (axis=1) of a dense or CSR boolean adjacency has an edge."
+    return adj.getnnz(axis=axis) > 0 if sparse.issparse(adj) else adj.any(axis)
 
 def _place_interbank(adj, T, p, rng):
-    "Exposure matrix X on support adj.T (a node lends along its in-edges), fitted to drawn interbank shares of `T`."
+    "Exposure matrix X (CSR) on support adj.T (a node lends along its in-edges), fitted to drawn interbank shares of `T`."
     n = len(T)
-    sa = rng.uniform(*p.interbank_share_range, n) * T * adj.any(0)   # target interbank assets
-    sl = rng.uniform(*p.interbank_share_range, n) * T * adj.any(1)   # target interbank liabilities
-    if sa.sum() == 0 or sl.sum() == 0: return np.zeros((n, n))
+    sa = rng.uniform(*p.interbank_share_range, n) * T * _any(adj, 0)   # target interbank assets
+    sl = rng.uniform(*p.interbank_share_range, n) * T * _any(adj, 1)   # target interbank liabilities
+    if sa.sum() == 0 or sl.sum() == 0: return sparse.csr_array((n, n))
     k = np.sqrt(sa.sum() / sl.sum()); sa, sl = sa / k, sl * k          # a common total
     return _soft_ras(sa, sl, _support_matrix(adj.T, sa, sl))
 
 def _network_from_adjacency(
-    adj:np.ndarray,          # N x N bool, adj[u, v]: u owes v
+    adj,                     # N x N bool, adj[u, v]: u owes v; a dense array up to DENSE_MAX institutions, CSR above
     rng:np.random.Generator, # drawn from after the topology
     p:BalanceSheetParams,    # balance-sheet distributions
     **graph_attrs,           # stored in g.graph
 )->nx.DiGraph:
     "Balance sheets drawn from `p`, sized by degree, with RAS-placed interbank weights on `adj`."
-    n = len(adj)
+    n, sp_ = adj.shape[0], sparse.issparse(adj)
     ids = _uuids(rng, n)
     size = np.sort(p.size_median * np.exp(p.size_sigma * rng.standard_normal(n)))[::-1]
-    deg = adj.sum(0) + adj.sum(1)
+    deg = adj.getnnz(axis=0) + adj.getnnz(axis=1) if sp_ else adj.sum(0) + adj.sum(1)
     T = np.empty(n); T[np.lexsort((rng.random(n), -deg))] = size        # biggest banks at the hubs
     cr = rng.uniform(*p.capital_ratio_range, n)
     cs, ss = rng.uniform(*p.cash_share_range, n), rng.uniform(*p.securities_share_range, n)
     ra = rng.beta(*p.risk_appetite_beta, n)
     X = _place_interbank(adj, T, p, rng)
-    ia, il = X.sum(1), X.sum(0)
+    if sp_: ia, il, L = _sums(X, 1), _sums(X, 0), sparse.csr_matrix(X.T)
+    else: X = X.toarray(); ia, il, L = X.sum(1), X.sum(0), X.T.copy()
     hi = p.interbank_share_range[1]
     T = np.maximum.reduce([T, ia / (1 - cs - ss), il / (1 - cr),      # room for loans >= 0, ext. liab. >= 0,
                            *((ia / hi, il / hi) if hi > 0 else ())])  # interbank shares <= their maximum
@@ -372,8 +469,87 @@ def _network_from_adjacency(
     total = cash + sec + loans + ia
     ext = np.maximum(total * (1 - cr) - il, 0.)
     bs = BalanceSheets(ids=ids, names=[f'bank_{k:0{max(3, len(str(n - 1)))}d}' for k in range(n)], cash=cash,
-                       securities=sec, loans=loans, external_liabilities=ext, risk_appetite=ra, liabilities=X.T.copy())
+                       securities=sec, loans=loans, external_liabilities=ext, risk_appetite=ra, liabilities=L)
     return from_arrays(bs, **graph_attrs)
+
+# %% ../../nbs/engine/01_network.ipynb #6cc6cb06
+_DRAW_MAX = 1 << 22   # blocks of at most this many pairs are drawn pair by pair
+
+def _unique(x:np.ndarray)->np.ndarray:
+    "Sorted distinct values of an integer array."
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+def _adjacency(n:int, i:np.ndarray, j:np.ndarray):
+    "Boolean adjacency with adj[i, j] = True (repeats merged, self-loops dropped): dense for n <= DENSE_MAX, CSR above."
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    keep = i != j
+    i, j = i[keep], j[keep]
+    if n <= DENSE_MAX:
+        adj = np.zeros((n, n), bool); adj[i, j] = True
+        return adj
+    key = _unique(i * n + j)                            # row-major, each pair once
+    indptr = np.r_[0, np.cumsum(np.bincount(key // n, minlength=n))]
+    return sparse.csr_matrix((np.ones(len(key), bool), key % n, indptr), shape=(n, n))
+
+def _bernoulli_pairs(
+    rng:np.random.Generator,
+    nr:int, nc:int,  # block shape
+    p:float,         # probability of each pair
+)->np.ndarray:
+    "Flat positions (row * nc + col) of an nr x nc block, each present independently with probability p."
+    size = nr * nc
+    if size == 0 or p == 0: return np.zeros(0, np.int64)
+    if size <= _DRAW_MAX or p > 0.5:                    # small or dense block: one uniform per pair, in row chunks
+        step = max(1, _DRAW_MAX // nc)
+        return np.concatenate([np.flatnonzero(rng.random((min(step, nr - r), nc)) < p) + r * nc
+                               for r in range(0, nr, step)])
+    k = rng.binomial(size, p)                           # large sparse block: how many, then which (a uniform k-subset)
+    pos = _unique(rng.integers(0, size, k))
+    while len(pos) < k: pos = _unique(np.r_[pos, rng.integers(0, size, k - len(pos))])
+    return pos
+
+# %% ../../nbs/engine/01_network.ipynb #2ebd16c5
+class MemoryBudgetError(MemoryError, ValueError):
+    "A network or run would need more memory than this machine (or its container) has; raised before any is taken."
+
+def available_memory()->int:
+    "Bytes this process may use: the machine's physical memory, or the cgroup limit (v2 or v1) where lower."
+    avail = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    for f in ('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'):
+        try: v = Path(f).read_text().strip()
+        except OSError: continue
+        if v.isdigit(): avail = min(avail, int(v))
+    return avail
+
+def _fmt_bytes(b:float)->str:
+    "`b` bytes in decimal units: '3.2 GB'."
+    for unit in ('B', 'kB', 'MB', 'GB', 'TB'):
+        if b < 1000: return f"{b:.3g} {unit}"
+        b /= 1000
+    return f"{b:.3g} PB"
+
+def check_memory(
+    need:float,   # bytes the work would take
+    what:str,     # the work, for the message: 'a scale_free network of n = 10,000,000 institutions'
+    hint:str='',  # how to make it fit, appended to the message
+):
+    "Raise `MemoryBudgetError` saying how much is needed and how much is available, if `need` exceeds `available_memory()`."
+    avail = available_memory()
+    if need > avail:
+        raise MemoryBudgetError(f"{what} needs about {_fmt_bytes(need)} of memory, but {_fmt_bytes(avail)} is available "
+                                f"(physical memory or the cgroup limit){'; ' + hint if hint else ''}")
+
+NODE_BYTES = 3_000   # per institution: the networkx node, its attributes and UUID, the arrays and the draws (with headroom)
+EDGE_BYTES = 1_000   # per edge: the networkx edge (two dict entries and its attribute dict), the sparse matrices, RAS
+
+def network_memory(
+    n:int,         # institutions
+    edges:float,   # expected number of edges
+)->int:
+    "Bytes that generating (or loading) a network of `n` institutions and `edges` edges takes at its peak, estimated."
+    dense = 48 * n * n if n <= DENSE_MAX else 0         # small networks: the N x N draws and L
+    return int(NODE_BYTES * n + EDGE_BYTES * edges + dense)
 
 # %% ../../nbs/engine/01_network.ipynb #ed53a633
 def scale_free_network(
@@ -388,37 +564,53 @@ def scale_free_network(
     n, p, rng = _check_n(n, 3), balance_sheet_params(**kw), _rng(seed)
     if not (abs(alpha + beta + gamma - 1) < 1e-9 and min(alpha, beta, gamma) >= 0):
         raise ValueError(f"alpha, beta, gamma must be non-negative and sum to 1, got {alpha}, {beta}, {gamma}")
-    sf = nx.scale_free_graph(n, alpha=alpha, beta=beta, gamma=gamma, seed=int(rng.integers(2**32)))
-    adj = np.zeros((n, n), bool)
-    e = np.array(list(sf.edges()), dtype=int).reshape(-1, 2)
-    adj[e[:, 1], e[:, 0]] = True; np.fill_diagonal(adj, False)        # reversed: hubs borrow from many lenders
+    m = n / max(alpha + gamma, 1e-9)                                  # one edge a step, a new node with prob. alpha + gamma
+    check_memory(network_memory(n, m), f"a scale_free network of n = {n:,} institutions (about {m:,.0f} edges)", "lower n")
+    with _gc_paused():
+        sf = nx.scale_free_graph(n, alpha=alpha, beta=beta, gamma=gamma, seed=int(rng.integers(2**32)))
+        e = np.array(list(sf.edges()), dtype=np.int64).reshape(-1, 2)
+        del sf
+    adj = _adjacency(n, e[:, 1], e[:, 0])          # reversed: hubs borrow from many lenders; repeats merged, no self-loops
     return _network_from_adjacency(adj, rng, p, topology='scale_free')
 
 # %% ../../nbs/engine/01_network.ipynb #ca518580
 def core_periphery_network(
     n:int=100,                   # number of institutions (>= 2)
     seed=None,                   # int, None or np.random.Generator
-    core_fraction:float=0.1,     # share of banks in the core (at least 1, at most n - 1)
+    core_fraction:float=0.1,     # share of banks in the core (at least 1, at most n - 1 and max_core)
     p_core:float=0.9,            # density of core-core lending
     p_core_periphery:float=None, # density of core-periphery pairs, each direction (default: 3 core links per periphery bank)
     p_periphery:float=0.0,       # density of periphery-periphery lending
+    max_core:int=100,            # largest core: keeps the edges linear in n (Craig and von Peter 2014: ~45 of ~1,800 banks)
     **kw,                        # balance-sheet parameters (`BalanceSheetParams` fields)
 )->nx.DiGraph:
     "Core-periphery network (Craig and von Peter 2014) with consistent balance sheets; core = first nodes."
     n, p, rng = _check_n(n, 2), balance_sheet_params(**kw), _rng(seed)
     if not 0 < core_fraction < 1: raise ValueError(f"core_fraction must be in (0, 1), got {core_fraction}")
-    c = min(max(1, round(core_fraction * n)), n - 1)
+    max_core = check_int('max_core', max_core, 1)
+    c = min(max(1, round(core_fraction * n)), n - 1, max_core)
     if p_core_periphery is None: p_core_periphery = min(1., 3 / c)
     for nm, v in (('p_core', p_core), ('p_core_periphery', p_core_periphery), ('p_periphery', p_periphery)):
         if not 0 <= v <= 1: raise ValueError(f"{nm} must be in [0, 1], got {v}")
-    core = np.arange(n) < c
-    prob = np.where(core[:, None] & core[None, :], p_core,
-                    np.where(core[:, None] | core[None, :], p_core_periphery, p_periphery))
-    adj = rng.random((n, n)) < prob
-    per = np.flatnonzero(~core)                                       # each periphery bank: >= 1 core creditor and debtor
-    adj[per, rng.integers(0, c, len(per))] = True
-    adj[rng.integers(0, c, len(per)), per] = True
-    np.fill_diagonal(adj, False)
+    m = c * (c - 1) * p_core + 2 * c * (n - c) * p_core_periphery + (n - c) * (n - c - 1) * p_periphery + 2 * (n - c)
+    check_memory(network_memory(n, m), f"a core_periphery network of n = {n:,} institutions (about {m:,.0f} edges)",
+                 "lower n, p_periphery or max_core")
+    per = np.arange(c, n)                                             # each periphery bank: >= 1 core creditor and debtor
+    if n <= DENSE_MAX:
+        core = np.arange(n) < c
+        prob = np.where(core[:, None] & core[None, :], p_core,
+                        np.where(core[:, None] | core[None, :], p_core_periphery, p_periphery))
+        adj = rng.random((n, n)) < prob
+        adj[per, rng.integers(0, c, len(per))] = True
+        adj[rng.integers(0, c, len(per)), per] = True
+        np.fill_diagonal(adj, False)
+    else:                                                             # block by block, O(edges)
+        i, j = [per, rng.integers(0, c, len(per))], [rng.integers(0, c, len(per)), per]
+        for (r0, r1), (c0, c1), q in (((0, c), (0, c), p_core), ((0, c), (c, n), p_core_periphery),
+                                      ((c, n), (0, c), p_core_periphery), ((c, n), (c, n), p_periphery)):
+            pos = _bernoulli_pairs(rng, r1 - r0, c1 - c0, q)
+            i.append(r0 + pos // (c1 - c0)); j.append(c0 + pos % (c1 - c0))
+        adj = _adjacency(n, np.concatenate(i), np.concatenate(j))
     return _network_from_adjacency(adj, rng, p, topology='core_periphery', core_size=c)
 
 # %% ../../nbs/engine/01_network.ipynb #2c349c2c
@@ -432,8 +624,14 @@ def erdos_renyi_network(
     n, bp, rng = _check_n(n, 2), balance_sheet_params(**kw), _rng(seed)
     if p is None: p = min(1., 5 / (n - 1))
     if not 0 <= p <= 1: raise ValueError(f"p must be in [0, 1], got {p}")
-    adj = rng.random((n, n)) < p
-    np.fill_diagonal(adj, False)
+    m = p * n * (n - 1)
+    check_memory(network_memory(n, m), f"an erdos_renyi network of n = {n:,} institutions (about {m:,.0f} edges)", "lower n or p")
+    if n <= DENSE_MAX:
+        adj = rng.random((n, n)) < p
+        np.fill_diagonal(adj, False)
+    else:
+        pos = _bernoulli_pairs(rng, n, n, p)                        # O(edges); the diagonal is dropped
+        adj = _adjacency(n, pos // n, pos % n)
     return _network_from_adjacency(adj, rng, bp, topology='erdos_renyi')
 
 # %% ../../nbs/engine/01_network.ipynb #3ccf917a

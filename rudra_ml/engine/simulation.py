@@ -20,12 +20,13 @@ from fastcore.basics import patch
 from ..config import ml_config
 from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS, check_range,
                                          action_payoffs, choose_actions, counterparty_pd)
-from .network import to_arrays, BalanceSheets
+from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, check_memory, _row_index
 from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
 # %% auto #0
-__all__ = ['SPARSE_FROM', 'ShockParams', 'MarketParams', 'BayesParams', 'asset_share', 'capital_ratio', 'liquidity_buffer',
-           'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine']
+__all__ = ['SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'ShockParams', 'MarketParams', 'BayesParams', 'asset_share',
+           'capital_ratio', 'liquidity_buffer', 'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor',
+           'SimulationResult', 'SimulationEngine', 'simulation_memory']
 
 # %% ../../nbs/engine/03_simulation.ipynb #e13b8ce9
 def _check_params(obj, unit=()):
@@ -296,8 +297,12 @@ def _cols(m)->np.ndarray:
     return np.asarray(m.sum(0)).ravel()
 
 def _scale(m, rows:np.ndarray, cols:np.ndarray):
-    "`diag(rows) @ m @ diag(cols)` for a dense or sparse matrix."
-    if sparse.issparse(m): return (sparse.diags(rows) @ m @ sparse.diags(cols)).tocsr()
+    "`diag(rows) @ m @ diag(cols)` for a dense or CSR matrix (a CSR keeps its pattern: scaled entry by entry)."
+    if sparse.issparse(m):
+        out = m.copy()
+        out.data = m.data*rows[_row_index(m)]*cols[m.indices]
+        out.eliminate_zeros()                # as a sparse product leaves it: row sums then add the same terms
+        return out
     return m*rows[:, None]*cols[None, :]
 
 def _edges(m)->int:
@@ -313,9 +318,12 @@ def _sell(units_wanted, units_held):
 class _State:
     "Mutable arrays of a run; the clearing fields are set by `_initial_state` and each step's `_propagate`."
     def __init__(self, bs:BalanceSheets, sparse_from:int=SPARSE_FROM):
-        L = bs.liabilities.astype(float)
+        L = bs.liabilities
         self.n, self.E0 = bs.n, bs.equity.astype(float)   # E0: equity at t=0, DebtRank's reference
-        self.L = sparse.csr_matrix(L) if bs.n >= sparse_from else L.copy()
+        if sparse.issparse(L) or bs.n >= sparse_from:
+            self.L = sparse.csr_matrix(L, dtype=float, copy=True)
+            if not self.L.has_canonical_format: self.L.sum_duplicates()
+        else: self.L = np.array(L, dtype=float)
         self.cash, self.units, self.loans = bs.cash.astype(float).copy(), bs.securities.astype(float).copy(), bs.loans.astype(float).copy()
         self.ext = bs.external_liabilities.astype(float).copy()
         self.price, self.logret = 1.0, []
@@ -329,12 +337,13 @@ class _State:
 @patch
 def _clear(self:SimulationEngine, st:_State):
     "Equity and total assets at clearing values, payments, insolvency mask, share of each debt that is paid."
-    e = st.external_assets()
+    e = np.maximum(st.external_assets(), 0.0)   # a borrower's repayment rounding can leave cash at -1e-15 where it had none
     if self.contagion == 'eisenberg_noe':
         res = eisenberg_noe(st.L, e, st.ext)
         frac = np.divide(res.payments, res.p_bar, out=np.ones_like(res.payments), where=res.p_bar > 0)
         return res.equity, e + st.L.T @ frac, res.payments, res.defaulted, frac
-    A = st.L.T.toarray() if sparse.issparse(st.L) else st.L.T
+    A = st.L.T
+    if sparse.issparse(A): A = A.toarray() if st.n <= DENSE_MAX else A.tocsr()   # dense up to DENSE_MAX, as always
     book = e + _rows(A) - _rows(st.L) - st.ext
     eq = linear_debtrank(A, st.E0, st.E0 - book)
     h = debtrank_distress(st.E0, eq)
@@ -435,8 +444,8 @@ def _execute(self:SimulationEngine, st:_State, act:np.ndarray, forced_units:np.n
     g, P, alive = self.game, st.price, ~st.defaulted
     # hoarders call back a share of what they lent to solvent borrowers: L[j, i] for lender i
     hoarder = (act == Action.HOARD_LIQUIDITY)
-    recall = _scale(st.L, alive.astype(float), g.hoard_fraction*hoarder)   # recall[j, i] owed back by j to i
-    due = _rows(recall)
+    recall = _scale(st.L, alive.astype(float), g.hoard_fraction*hoarder) if hoarder.any() else None   # recall[j, i] owed back by j to i
+    due = _rows(recall) if recall is not None else np.zeros(st.n)
     from_cash = np.minimum(st.cash, due)
     st.cash -= from_cash
     recall_units = _sell((due - from_cash)/P, st.units - forced_units)
@@ -454,9 +463,11 @@ def _execute(self:SimulationEngine, st:_State, act:np.ndarray, forced_units:np.n
     # borrowers repay recalls from cash and sale proceeds, pro rata to each lender
     paid = from_cash + recall_units*P_new
     frac = np.divide(paid, due, out=np.zeros_like(due), where=due > 0).clip(max=1)
-    repaid = _scale(recall, frac, np.ones(len(frac)))
-    st.L = st.L - repaid
-    st.cash += _cols(repaid) + (paid - _rows(repaid))   # lenders get what is repaid; rounding stays with borrower
+    if recall is not None:
+        repaid = _scale(recall, frac, np.ones(len(frac)))
+        st.L = st.L - repaid
+        st.cash += _cols(repaid) + (paid - _rows(repaid))   # lenders get what is repaid; rounding stays with borrower
+    else: st.cash += paid                                   # nobody hoards: nothing recalled, nothing paid
     st.cash += fire_units*P_new
     proceeds = delev_units*P_new
     repay = np.minimum(proceeds, st.ext)
@@ -488,7 +499,7 @@ class _History:
         n = st.n
         self.rows = {k: np.zeros((T + 1, n)) for k in _ROWS}
         self.defaulted, self.ml_used = np.zeros((T + 1, n), bool), np.zeros((T + 1, n), bool)
-        self.action = np.full((T + 1, n), int(Action.NONE))
+        self.action = np.full((T + 1, n), int(Action.NONE), np.int8)   # codes -1..3: one byte each
         self.price, self.units_sold = np.ones(T + 1), np.zeros(T + 1)
         self.states, self.risk = [], []
         self.record(0, st, st.pd, st.pd)
@@ -519,6 +530,25 @@ def result(self:_History, bs:BalanceSheets, scenario:np.ndarray, seed:int, param
                             action=self.action, price=self.price, units_sold=self.units_sold, ml_used=self.ml_used,
                             initially_shocked=scenario > 0, seed=seed, states=self.states, systemic_risk=risk, params=params)
 
+# %% ../../nbs/engine/03_simulation.ipynb #79c021aa
+RUN_NODE_BYTES = 1_000   # per institution: the state's vectors and each step's temporaries, with headroom
+RUN_EDGE_BYTES = 200     # per edge: the sparse liabilities and their copies within a step
+
+def _nnz(L)->int:
+    "Stored non-zero liabilities (edges) of a dense or sparse matrix."
+    return int(L.nnz) if sparse.issparse(L) else int(np.count_nonzero(L))
+
+def simulation_memory(
+    n:int,                    # institutions
+    edges:int,                # edges (non-zero liabilities)
+    steps:int,                # steps of the run
+    record_states:bool=False, # each step's `SystemState` kept (`run_simulation(record_states=True)`)
+)->int:
+    "Bytes a run takes at its peak, estimated: the history, the working state and any kept states."
+    hist = (steps + 1)*n*(8*(len(_ROWS) + 1) + 3)    # float rows and risk appetite; defaulted, ml_used, action: a byte each
+    states = steps*(12*edges + 8*10*n) if record_states else 0
+    return int(hist + RUN_NODE_BYTES*n + RUN_EDGE_BYTES*edges + states)
+
 # %% ../../nbs/engine/03_simulation.ipynb #170b3bbc
 @patch
 def run_simulation(self:SimulationEngine,
@@ -533,6 +563,11 @@ def run_simulation(self:SimulationEngine,
     T = self.max_timesteps if steps is None else int(steps)
     if T < 1: raise ValueError(f"steps must be in [1, inf), got {steps}")
     if not 1 <= int(shock_step) <= T: raise ValueError(f"shock_step must be in [1, {T}], got {shock_step}")
+    n, E = self.bs.n, _nnz(self.bs.liabilities)
+    base, per_step = (simulation_memory(n, E, k, record_states) for k in (0, 1))
+    fit = max(0, (available_memory() - base)//(per_step - base))
+    check_memory(simulation_memory(n, E, T, record_states), f"a run of {T:,} steps on n = {n:,} institutions ({E:,} edges)",
+                 f"steps must be at most about {fit:,} for this network here (the history keeps a row per step)")
     seed = self.seed if seed is None else int(seed)
     rng, scenario = np.random.default_rng(seed), self.shock_vector(shock)
     st = self._initial_state()
