@@ -4,7 +4,8 @@
 
 # %% ../../nbs/inference/00_predictor.ipynb #6355659a
 from __future__ import annotations
-import hashlib, logging, time, warnings
+import copy, hashlib, logging, threading, time, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from uuid import UUID
@@ -21,7 +22,9 @@ from ..models.default_predictor import DefaultPredictorModel
 from ..checkpoint import load_checkpoint, CheckpointError
 
 # %% auto #0
-__all__ = ['log', 'default_model_path', 'FoldedMLP', 'check_features', 'PredictionResult', 'DefaultPredictor']
+__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'ENVELOPE', 'SETTLE', 'default_model_path', 'FoldedMLP',
+           'check_features', 'PredictionResult', 'DefaultPredictor', 'sequential_std', 'compare_confidence',
+           'shared_predictor']
 
 # %% ../../nbs/inference/00_predictor.ipynb #c4cd9410
 log = logging.getLogger('rudra_ml.inference')
@@ -31,6 +34,8 @@ def default_model_path()->Path:
     return serving_checkpoint('default_predictor').path
 
 # %% ../../nbs/inference/00_predictor.ipynb #a144fe3b
+ROW_CHUNK = 256  # rows per product in `FoldedMLP.thinned` ([256, 30*64] float32: 2 MB)
+
 class FoldedMLP:
     "A `DefaultPredictorModel` in eval mode as NumPy: normalisation, BatchNorm and temperature folded into the linear layers."
     def __init__(self,
@@ -58,21 +63,52 @@ class FoldedMLP:
         rng = np.random.default_rng(seed)
         self.masks = [(rng.random((n_samples, 1, w.shape[1])) < keep).astype(np.float32)/np.float32(keep) for w in self.W[:-1]]
         self.n_samples, self.n_features = n_samples, W[0].shape[0]
+        # each mask folded into the weights that read its layer: thinned network s multiplies by diag(mask_s) W
+        M = [m[:, 0, :] for m in self.masks]                                            # [S, width] per hidden layer
+        W1 = self.W[1]
+        self._Wcat = np.ascontiguousarray((M[0][:, :, None]*W1[None]).transpose(1, 0, 2).reshape(len(W1), -1))  # [H1, S*H2]
+        self._bcat = np.tile(self.b[1], n_samples)
+        self._Ws = [np.ascontiguousarray(m[:, :, None]*w[None]) for m, w in zip(M[1:], self.W[2:])]   # [S, width, next]
+
+    def hidden(self, x:np.ndarray)->np.ndarray:
+        "The first hidden layer, `[B, H1]`: the same for the full network and every thinned one (its mask comes after)."
+        return np.maximum(np.asarray(x, np.float32) @ self.W[0] + self.b[0], 0)
+
+    def head(self, h1:np.ndarray)->np.ndarray:
+        "Calibrated logits of the full network from its first hidden layer, `[B]`."
+        h = h1
+        for w, v in zip(self.W[1:-1], self.b[1:-1]): h = np.maximum(h @ w + v, 0)
+        return (h @ self.W[-1] + self.b[-1])[..., 0]
 
     def logits(self, x:np.ndarray)->np.ndarray:
         "Calibrated logits of the full network, `[B]`."
-        h = np.asarray(x, np.float32)
-        for w, v in zip(self.W[:-1], self.b[:-1]): h = np.maximum(h @ w + v, 0)
-        return (h @ self.W[-1] + self.b[-1])[..., 0]
+        return self.head(self.hidden(x))
+
+    def thinned(self,
+                h1:np.ndarray,  # first hidden layer `[B, H1]` (`hidden`)
+                start:int=0,    # first mask
+                stop:int=None,  # one past the last mask (None: n_samples)
+               )->np.ndarray:
+        "Calibrated logits of thinned networks `start..stop-1`, `[stop - start, B]`, from the first hidden layer."
+        stop = self.n_samples if stop is None else stop
+        n, B, H = stop - start, len(h1), self.W[1].shape[1]
+        out = np.empty((n, B), np.float32)
+        Wc, bc = self._Wcat[:, start*H:stop*H], self._bcat[start*H:stop*H]
+        Ws = [w[start:stop] for w in self._Ws]
+        for r in range(0, B, ROW_CHUNK):                             # a chunk's activations stay in the CPU cache
+            a = h1[r:r + ROW_CHUNK] @ Wc; a += bc                    # all n thinned networks in one product
+            if not Ws: out[:, r:r + ROW_CHUNK] = a.T; continue       # one hidden layer: `a` holds the logits
+            np.maximum(a, 0, out=a)
+            h = a.reshape(len(a), n, H).transpose(1, 0, 2)           # [n, rows, H2]
+            for j, (w, v) in enumerate(zip(Ws, self.b[2:])):
+                h = np.matmul(h, w); h += v                          # one small product per thinned network
+                if j < len(Ws) - 1: np.maximum(h, 0, out=h)
+            out[:, r:r + ROW_CHUNK] = h[..., 0]
+        return out
 
     def sample_logits(self, x:np.ndarray)->np.ndarray:
-        "Calibrated logits of every thinned network, `[n_samples, B]`, in one batched pass."
-        x = np.asarray(x, np.float32)
-        S, B = self.n_samples, len(x)
-        h = np.maximum(x @ self.W[0] + self.b[0], 0)[None]*self.masks[0]          # [S, B, H1]
-        for w, v, m in zip(self.W[1:-1], self.b[1:-1], self.masks[1:]):             # 2-D products: one BLAS call each
-            h = np.maximum(h.reshape(S*B, -1) @ w + v, 0).reshape(S, B, -1)*m
-        return (h.reshape(S*B, -1) @ self.W[-1] + self.b[-1]).reshape(S, B)
+        "Calibrated logits of every thinned network, `[n_samples, B]`."
+        return self.thinned(self.hidden(x))
 
 # %% ../../nbs/inference/00_predictor.ipynb #dce6cda9
 def _sigmoid(z): return 1/(1 + np.exp(-np.clip(z, -60, 60)))
@@ -111,6 +147,11 @@ class PredictionResult:
         d = asdict(self); d['institution_id'] = str(self.institution_id); return d
 
 # %% ../../nbs/inference/00_predictor.ipynb #46d4048b
+def _check_confidence(confidence)->str:
+    "The confidence mode, checked."
+    if confidence not in ('sequential', 'full'): raise ValueError(f"confidence must be 'sequential' or 'full', got {confidence!r}")
+    return confidence
+
 class DefaultPredictor:
     "Calibrated default probabilities with MC-dropout confidence and a Bayesian fallback."
     def __init__(self,
@@ -121,12 +162,14 @@ class DefaultPredictor:
                  strict:bool=False,                 # raise on an unusable checkpoint instead of falling back
                  extractor:FeatureExtractor=None,   # feature extractor (shared caches); None: a new one
                  tracking_uri:str=None,             # the model registry asked when `model_path` is None (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+                 confidence:str='sequential',       # how `predict_system` measures the confidence: 'sequential' or 'full'
                 ):
         self.model_path = Path(model_path) if model_path is not None else None   # None: asked of the registry in `_load`
         self.served, self.tracking_uri = None, tracking_uri                         # the `ServingCheckpoint`, when asked
         thr = ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD if confidence_threshold is None else confidence_threshold
         if not 0 <= float(thr) <= 1: raise ValueError(f"confidence_threshold must be in [0, 1], got {thr}")
         self.confidence_threshold, self.n_samples, self.seed = float(thr), int(n_samples), int(seed)
+        self.confidence = _check_confidence(confidence)
         self.extractor = extractor or FeatureExtractor()
         self.net, self.meta, self.load_error, self.model_version = None, {}, None, 'none'
         try: self._load()
@@ -166,6 +209,21 @@ def _blas()->ThreadpoolController:
     if _CONTROLLER is None: _CONTROLLER = ThreadpoolController()
     return _CONTROLLER
 
+_BLAS_LOCK, _BLAS_USERS, _BLAS_LIMITER = threading.Lock(), 0, None
+
+@contextmanager
+def _one_blas_thread():
+    "One BLAS thread while any predictor computes; the first to enter sets it, the last to leave restores it (thread-safe)."
+    global _BLAS_USERS, _BLAS_LIMITER
+    with _BLAS_LOCK:
+        if _BLAS_USERS == 0: _BLAS_LIMITER = _blas().limit(limits=1, user_api='blas')
+        _BLAS_USERS += 1
+    try: yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_USERS -= 1
+            if _BLAS_USERS == 0: _BLAS_LIMITER.restore_original_limits(); _BLAS_LIMITER = None
+
 @patch
 def predict_features(self:DefaultPredictor,
                      X,                        # [B, 20] raw features (FEATURE_NAMES order)
@@ -174,18 +232,122 @@ def predict_features(self:DefaultPredictor,
     "Arrays `(probability, confidence, std)`, each `[B]`; confidence and std are NaN when `use_confidence=False`."
     if not self.is_available: raise RuntimeError(f"no usable model: {self.load_error}")
     X = check_features(X)
-    with _blas().limit(limits=1, user_api='blas'):   # small products: one BLAS thread is several times faster
-        p = _sigmoid(self.net.logits(X).astype(np.float64))
+    with _one_blas_thread():                  # small products: one BLAS thread is several times faster
+        h1 = self.net.hidden(X)               # shared by the full network and every thinned one
+        p = _sigmoid(self.net.head(h1).astype(np.float64))
         if not use_confidence:
             nan = np.full(len(p), np.nan); return p, nan, nan
-        std = _sigmoid(self.net.sample_logits(X).astype(np.float64)).std(0)
+        std = _sigmoid(self.net.thinned(h1).astype(np.float64)).std(0)
     return p, np.clip(1 - 2*std, 0, 1), std
 
+# %% ../../nbs/inference/00_predictor.ipynb #c0418f76
+ROW_BLOCK = 2048                 # rows per block of the sequential pass
+SEQUENTIAL_STAGES = (5, 10, 20)  # masks seen by every open row at each stopping test; the open rows then see all n_samples
+ENVELOPE = (4.0, 1.5)            # (c, d): the unseen masks' logits taken within the seen mean ± (c sd + d) (and the seen range)
+SETTLE = (20, 0.5)               # (k, a): after k masks, a partial std at most a times the largest passing one passes
+
+def sequential_std(net:FoldedMLP,
+                   h1:np.ndarray,                   # the rows' first hidden layer, `[B, H1]` (`FoldedMLP.hidden`)
+                   confidence_threshold:float,      # the decision the stopping rule settles: 1 - 2 std >= threshold
+                   stages:tuple=SEQUENTIAL_STAGES,  # masks seen at each stopping test (ascending)
+                   envelope:tuple=ENVELOPE,         # (c, d) of the confident stop
+                   settle:tuple=SETTLE,             # (k, a) of the late confident stop
+                  )->tuple:
+    "Arrays `(std, samples)`, each `[B]`: the std of each row's sampled probabilities over its first `samples` masks."
+    S, B = net.n_samples, len(h1)
+    s_max, (c, d), (k_late, a_late) = (1 - float(confidence_threshold))/2, envelope, settle
+    std, used = np.empty(B), np.full(B, S, np.int64)
+    rows, k0 = np.arange(B), 0
+    for k in sorted({int(k) for k in stages if 2 <= int(k) < S}) + [S]:
+        new = net.thinned(h1 if len(rows) == B else h1[rows], k0, k)
+        Z = new if k0 == 0 else np.concatenate([Z, new])
+        z = Z.astype(np.float64); p = _sigmoid(z); s = p.std(0)
+        if k == S: std[rows] = s; break
+        m, sd = z.mean(0), z.std(0, ddof=1)
+        hi, lo = np.maximum(z.max(0), m + c*sd + d), np.minimum(z.min(0), m - c*sd - d)
+        fails = np.sqrt(k/S)*s > s_max                                    # proven: the full std exceeds s_max
+        passes = (((_sigmoid(hi) - _sigmoid(lo))/2 <= s_max) & (s <= s_max)) | ((k >= k_late) & (s <= a_late*s_max))
+        stop = fails | passes
+        std[rows[stop]], used[rows[stop]] = s[stop], k
+        rows, Z, k0 = rows[~stop], Z[:, ~stop], k
+        if not len(rows): break
+    return std, used
+
 @patch
-def predict_system(self:DefaultPredictor, state)->tuple:
-    "The simulation's hook: `(probability, confidence)` for every institution of a `SystemState`."
-    p, conf, _ = self.predict_features(self.extractor.extract_system(state))
+def _system_pass(self:DefaultPredictor, X, alive, confidence:str, threshold:float)->tuple:
+    "`(probability, confidence, std, samples)` of feature rows `X`; 'sequential' measures the `alive` rows only."
+    if not self.is_available: raise RuntimeError(f"no usable model: {self.load_error}")
+    if confidence == 'full':
+        p, conf, std = self.predict_features(X)
+        return p, conf, std, np.full(len(p), self.net.n_samples)
+    X, alive = check_features(X), np.asarray(alive, bool)
+    z, std, used = np.empty(len(X), np.float32), np.full(len(X), np.nan), np.zeros(len(X), np.int64)
+    with _one_blas_thread():
+        for r in range(0, len(X), ROW_BLOCK):             # a block's activations stay in the CPU cache
+            b = slice(r, r + ROW_BLOCK)
+            h1, a = self.net.hidden(X[b]), alive[b]
+            z[b] = self.net.head(h1)
+            if a.all(): std[b], used[b] = sequential_std(self.net, h1, threshold)
+            elif a.any():
+                i = np.flatnonzero(a) + r
+                std[i], used[i] = sequential_std(self.net, h1[a], threshold)
+    return _sigmoid(z.astype(np.float64)), np.clip(1 - 2*std, 0, 1), std, used
+
+@patch
+def predict_system(self:DefaultPredictor,
+                   state,                           # a `SystemState` (rudra_ml.engine.simulation)
+                   confidence:str=None,             # 'sequential' or 'full' (None: the predictor's `confidence`)
+                   confidence_threshold:float=None, # the threshold the sequential stops decide about (None: the predictor's)
+                  )->tuple:
+    "The simulation's hook: `(probability, confidence)` for every institution of a `SystemState` (confidence NaN for defaulted ones when sequential)."
+    mode = self.confidence if confidence is None else _check_confidence(confidence)
+    thr = self.confidence_threshold if confidence_threshold is None else float(confidence_threshold)
+    p, conf, _, _ = self._system_pass(self.extractor.extract_system(state), ~np.asarray(state.defaulted, bool), mode, thr)
     return p, conf
+
+# %% ../../nbs/inference/00_predictor.ipynb #4bc6728c
+def compare_confidence(
+    predictor:DefaultPredictor,       # a predictor with a usable model
+    states:list,                      # `SystemState`s, e.g. `run_simulation(record_states=True).states`
+    confidence_threshold:float=None,  # the engine's threshold (None: the predictor's)
+    repeats:int=3,                    # timed passes of each path per state (the median counts)
+)->dict:
+    "The sequential confidence against the full pass on `states`: the engine's decisions, the probability it uses, the cost per institution-step."
+    thr = predictor.confidence_threshold if confidence_threshold is None else float(confidence_threshold)
+    S = predictor.net.n_samples if predictor.is_available else 0
+    n = n_alive = agree = agree_alive = n_full = samples = 0
+    dp = dstd = early_pass = 0.0
+    t = {'features': 0.0, 'sequential': 0.0, 'full': 0.0}
+    for st in states:
+        t0 = time.perf_counter(); X = predictor.extractor.extract_system(st); t['features'] += time.perf_counter() - t0
+        alive, bayes = ~np.asarray(st.defaulted, bool), np.asarray(st.default_probability, float)
+        out = {}
+        for mode in ('sequential', 'full'):
+            ts = []
+            for _ in range(max(1, int(repeats))):
+                t0 = time.perf_counter(); out[mode] = predictor._system_pass(X, alive, mode, thr); ts.append(time.perf_counter() - t0)
+            t[mode] += float(np.median(ts))
+        (p, c, s, k), (pf, cf, sf, _) = out['sequential'], out['full']
+        use, use_f = (c >= thr) & alive & np.isfinite(p), (cf >= thr) & alive & np.isfinite(pf)   # the engine's rule
+        prob, prob_f = np.where(use, np.clip(p, 0, 1), bayes), np.where(use_f, np.clip(pf, 0, 1), bayes)
+        n, n_alive = n + len(X), n_alive + int(alive.sum())
+        agree, agree_alive = agree + int((use == use_f).sum()), agree_alive + int((use == use_f)[alive].sum())
+        dp = max(dp, float(np.abs(prob - prob_f).max(initial=0)))
+        full_rows = alive & (k == S)
+        dstd = max(dstd, float(np.abs(s - sf)[full_rows].max(initial=0)))
+        early_pass = max(early_pass, float(sf[alive & (k < S) & (c >= thr)].max(initial=0)))
+        n_full, samples = n_full + int(full_rows.sum()), samples + int(k[alive].sum())
+    per = lambda sec: sec/n*1e6 if n else float('nan')
+    ratio = lambda a, b: a/b if b else float('nan')
+    return {'states': len(states), 'rows': n, 'alive_rows': n_alive, 'confidence_threshold': thr,
+            'should_use_agreement': ratio(agree, n), 'should_use_agreement_alive': ratio(agree_alive, n_alive),
+            'disagreements': n - agree, 'max_abs_prob_diff': dp, 'max_abs_std_diff_full_rows': dstd,
+            'std_threshold': (1 - thr)/2, 'max_full_std_early_pass': early_pass,
+            'mean_samples_per_alive_row': ratio(samples, n_alive), 'full_sample_share': ratio(n_full, n_alive),
+            'us_per_institution_step_fast': per(t['sequential']), 'us_per_institution_step_full': per(t['full']),
+            'us_per_institution_step_features': per(t['features']),
+            'us_per_institution_step_fast_with_features': per(t['sequential'] + t['features']),
+            'us_per_institution_step_full_with_features': per(t['full'] + t['features'])}
 
 # %% ../../nbs/inference/00_predictor.ipynb #094b2314
 @patch
@@ -236,3 +398,33 @@ def predict_batch(self:DefaultPredictor,
         if missing: raise KeyError(f"institution_id {missing[0]} is not a node of the network ({len(ids)} nodes)")
         sel = np.array([pos[i] for i in institution_ids], dtype=int)
     return self._results([ids[k] for k in sel], X[sel], [all_agent_states[ids[k]].default_probability for k in sel], use_confidence, t0)
+
+# %% ../../nbs/inference/00_predictor.ipynb #bb0c1ab3
+_SHARED, _SHARED_LOCK = {}, threading.Lock()
+
+def _serving_key(tracking_uri:str=None)->tuple:
+    "What decides which predictor serves now: the store, the serving checkpoint and its file, the configured threshold."
+    sc = serving_checkpoint('default_predictor', tracking_uri)
+    try: s = sc.path.stat(); stamp = (s.st_mtime_ns, s.st_size)
+    except OSError: stamp = None
+    return (tracking_uri or ml_config.MLFLOW_TRACKING_URI, str(sc.path), sc.version, stamp,
+            ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
+
+def shared_predictor(
+    tracking_uri:str=None,           # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+    confidence_threshold:float=None, # this view's threshold, e.g. the engine's (None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
+)->DefaultPredictor:
+    "The serving `DefaultPredictor`, loaded once per process and serving checkpoint; each call gets its own view (feature extractor, threshold)."
+    if confidence_threshold is not None and not 0 <= float(confidence_threshold) <= 1:
+        raise ValueError(f"confidence_threshold must be in [0, 1], got {confidence_threshold}")
+    try: key = _serving_key(tracking_uri)
+    except CheckpointError: return DefaultPredictor(tracking_uri=tracking_uri)  # unreadable registry: the usual warning and fallback, nothing kept
+    with _SHARED_LOCK:
+        base = _SHARED.get(key)
+        if base is None:
+            base = DefaultPredictor(tracking_uri=tracking_uri)
+            for k in [k for k in _SHARED if k[0] == key[0]]: del _SHARED[k]   # one per store: the replaced version goes
+            _SHARED[key] = base
+    view = copy.copy(base); view.extractor = FeatureExtractor()
+    if confidence_threshold is not None: view.confidence_threshold = float(confidence_threshold)
+    return view
