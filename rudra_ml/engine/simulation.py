@@ -211,14 +211,26 @@ class SimulationResult:
 SPARSE_FROM = 300  # networks of at least this many institutions keep L as a CSR matrix
 
 # %% ../../nbs/engine/03_simulation.ipynb #627cd505
-def _load_default_predictor():
-    "Phase 1's `DefaultPredictor`, or None (with a warning) when it cannot be loaded."
+def _load_default_predictor(
+    confidence_threshold:float=None, # the engine's threshold, which the predictor's early stops decide against
+):
+    "Phase 1's serving `DefaultPredictor` (loaded once per process and checkpoint: `shared_predictor`), or None (with a warning)."
     try:
-        from rudra_ml.inference.predictor import DefaultPredictor
-        return DefaultPredictor()
+        from rudra_ml.inference.predictor import shared_predictor
+        return shared_predictor(confidence_threshold=confidence_threshold)
     except Exception as e:  # missing module or unusable checkpoint: the Bayesian estimate stands
         warnings.warn(f"enable_ml=True but no default predictor could be loaded ({e}); using the Bayesian estimate")
         return None
+
+def _threshold_kw(
+    predictor,                 # the engine's `PDPredictor` (or None)
+    confidence_threshold:float, # the engine's threshold
+)->dict:
+    "`{'confidence_threshold': ...}` for a predictor whose `predict_system` takes it (so that early stops decide against the engine's threshold), else `{}`."
+    import inspect
+    try: params = inspect.signature(predictor.predict_system).parameters
+    except (AttributeError, TypeError, ValueError): return {}
+    return {'confidence_threshold': confidence_threshold} if 'confidence_threshold' in params else {}
 
 # %% ../../nbs/engine/03_simulation.ipynb #e3526138
 class SimulationEngine:
@@ -257,9 +269,10 @@ class SimulationEngine:
         self.risk_monitor = risk_monitor
         self.ml_predictor = None
         if self.enable_ml:
-            self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor()
+            self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor(self.confidence_threshold)
             if self.ml_predictor is not None and not isinstance(self.ml_predictor, PDPredictor):
                 raise TypeError(f"ml_predictor must have a predict_system(state) method, got {type(self.ml_predictor).__name__}")
+        self._ml_kw = _threshold_kw(self.ml_predictor, self.confidence_threshold)
 
     @property
     def ids(self)->list:
@@ -404,7 +417,7 @@ def _system_state(self:SimulationEngine, st:_State, t:int, cr:np.ndarray, ta:np.
 def _update_ml_predictions(self:SimulationEngine, state:SystemState, defaulted:np.ndarray):
     "One batched prediction for all institutions; confident ones replace the Bayesian estimate."
     try:
-        prob, conf = self.ml_predictor.predict_system(state)
+        prob, conf = self.ml_predictor.predict_system(state, **self._ml_kw)
     except Exception as e:  # a failing model must not stop the simulation: the Bayesian estimate stands
         warnings.warn(f"ML prediction failed at step {state.step} ({e}); using the Bayesian estimate")
         return state.default_probability, np.zeros(len(state.ids), bool)
