@@ -111,6 +111,23 @@ def test_predict(live, eba_ids):
     assert known['network_id'] == 'eba_2018' and known['assumed_features'] == []
     assert live.post(f'{API}/predict', json={'institution_id': eba_ids[3], 'network_id': 'eba_2018', **SPEC}).json()['predicted_probability'] == known['predicted_probability']
 
+def test_concurrent_predictions_equal_single_ones(servers, live, eba_ids):
+    "64 requests at once (they share model passes on the server) get the answers each gets alone, bad ones among them their own 422."
+    import asyncio
+    bodies = [{'institution_id': eba_ids[k % len(eba_ids)], **SPEC, 'stress_level': 0.01*k} for k in range(60)]
+    bodies += [{'institution_id': str(uuid.uuid4()), **SPEC}, {'institution_id': str(uuid.uuid4()), **SPEC, 'capital_ratio': 2.0}]*2
+    async def all_at_once():
+        async with httpx.AsyncClient(base_url=servers['live'].url, timeout=30) as c:
+            return await asyncio.gather(*(c.post(f'{API}/predict', json=b) for b in bodies))
+    together = asyncio.run(all_at_once())
+    for b, r in zip(bodies, together):
+        alone = live.post(f'{API}/predict', json=b)
+        assert r.status_code == alone.status_code, (r.text, alone.text)
+        if r.status_code != 200: assert loc(r) == loc(alone) == ['body', 'capital_ratio']; continue
+        x, y = r.json(), alone.json()
+        assert x['institution_id'] == b['institution_id'] and x['should_use_prediction'] == y['should_use_prediction']
+        for k in ('predicted_probability', 'model_probability', 'confidence'): assert abs(x[k] - y[k]) < 1e-6, (k, x[k], y[k])
+
 @pytest.mark.parametrize('change,field', [({'capital_ratio': 1.5}, 'capital_ratio'), ({'stress_level': -0.1}, 'stress_level'),
                                           ({'risk_appetite': False}, 'risk_appetite'), ({'network_id': 'nowhere'}, 'network_id'),
                                           ({'leverage': 3.0}, 'leverage'), ({'institution_id': 'not-a-uuid'}, 'institution_id')])

@@ -42,8 +42,9 @@ __all__ = ['PREFIX', 'NETWORK_ID', 'EBA_ID', 'Id', 'CapitalRatio', 'LiquidityBuf
            'Prediction', 'BatchPrediction', 'ExplainRequest', 'Contribution', 'Explanation', 'BankIn', 'DebtIn',
            'NetworkIn', 'NetworkOut', 'TrainRequest', 'TrainAccepted', 'TaskStatus', 'VersionOut', 'ModelsOut',
            'PromoteRequest', 'RollbackRequest', 'RollbackOut', 'Health', 'KnownNetwork', 'known_network',
-           'parse_network', 'features_alone', 'features_in', 'ServingModel', 'NetworkStore', 'row_features',
-           'predict_rows', 'explain_row', 'BodyLimit', 'token_guard', 'Problem', 'Service', 'create_app']
+           'parse_network', 'features_alone', 'features_each', 'features_in', 'ServingModel', 'NetworkStore',
+           'row_features', 'predict_rows', 'predictions', 'Coalescer', 'explain_row', 'BodyLimit', 'token_guard',
+           'Problem', 'Service', 'create_app']
 
 # %% ../../nbs/api/00_service.ipynb #584a617b
 PREFIX = '/api/v1/ml'                      # every route of the service lives under it
@@ -347,18 +348,27 @@ def features_alone(
     empty = EdgeList(np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), B)   # B isolated institutions
     return feature_matrix(np.tile(_ISOLATED, (B, 1)), empty, *_columns(rows), np.zeros(B, bool))
 
+def features_each(
+    net:KnownNetwork, # the network they belong to
+    rows:list,        # InstitutionState of some of its institutions, each asked about on its own
+)->np.ndarray:
+    "Their `[B, 20]` features, each row as if it were the only one given: the network's topology and stored neighbourhood (an institution's own state does not enter its neighbourhood features)."
+    ks = np.array([net.index[r.institution_id] for r in rows], dtype=np.intp)
+    B = len(rows)
+    X = feature_matrix(net.topo.features[ks], EdgeList(np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), B),
+                       *_columns(rows), np.zeros(B, bool), net.price, net.volatility)
+    has = np.flatnonzero(net.has_neighbors[ks])
+    if len(has): X[has[:, None], NEIGHBORHOOD] = net.neighborhood[ks[has]]
+    return X
+
 def features_in(
     net:KnownNetwork, # the network they belong to
     rows:list,        # InstitutionState of some of its institutions (their states replace the stored ones)
 )->np.ndarray:
     "Their `[B, 20]` features: topology from the network, neighbourhood from the network's states with the given ones in place."
+    if len(rows) == 1: return features_each(net, rows)   # one institution: its own state does not enter its neighbourhood
     ks = np.array([net.index[r.institution_id] for r in rows], dtype=np.intp)
     cols = _columns(rows)
-    if len(rows) == 1:   # one institution: its own state does not enter its neighbourhood features, so a row suffices
-        X = feature_matrix(net.topo.features[ks], EdgeList(np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), 1),
-                           *cols, np.zeros(1, bool), net.price, net.volatility)
-        if net.has_neighbors[ks[0]]: X[0, NEIGHBORHOOD] = net.neighborhood[ks[0]]
-        return X
     full = [net.states[f].copy() for f in STATE_RANGES]
     for a, c in zip(full, cols): a[ks] = c
     return feature_matrix(net.topo, net.edges, *full, net.defaulted, net.price, net.volatility)[ks]
@@ -483,16 +493,17 @@ class NetworkStore:
 
 # %% ../../nbs/api/00_service.ipynb #8b7976d0
 def row_features(
-    rows:list, # InstitutionState, one per institution
-    nets:list, # the KnownNetwork of each row (None: a one-node network)
+    rows:list,        # InstitutionState, one per institution
+    nets:list,        # the KnownNetwork of each row (None: a one-node network)
+    each:bool=False,  # every row on its own (`features_each`: independent requests) instead of one system state (`features_in`: a batch)
 )->np.ndarray:
-    "The `[B, 20]` features of `rows`, one `features_in` / `features_alone` call per network."
+    "The `[B, 20]` features of `rows`, one `features_in` (or `features_each`) / `features_alone` call per network."
     X = np.empty((len(rows), len(FEATURE_NAMES)), np.float32)
     groups = {}
     for k, n in enumerate(nets): groups.setdefault(None if n is None else n.network_id, []).append(k)
     for nid, ks in groups.items():
         sel = [rows[k] for k in ks]
-        X[ks] = features_alone(sel) if nid is None else features_in(nets[ks[0]], sel)
+        X[ks] = features_alone(sel) if nid is None else (features_each if each else features_in)(nets[ks[0]], sel)
     return X
 
 def predict_rows(
@@ -502,7 +513,16 @@ def predict_rows(
 )->list:
     "`Prediction`s of `rows` from one batched `predict_features` pass (MC dropout included), the Bayesian fallback below the threshold."
     t0 = time.perf_counter()
-    X = row_features(rows, nets)
+    return predictions(predictor, rows, nets, row_features(rows, nets), t0)
+
+def predictions(
+    predictor:DefaultPredictor, # the serving model
+    rows:list,                  # InstitutionState, one per institution
+    nets:list,                  # the KnownNetwork of each row (None: a one-node network)
+    X:np.ndarray,               # their `[B, 20]` features
+    t0:float,                   # `time.perf_counter()` when the work on them began (for `inference_time_ms`)
+)->list:
+    "`Prediction`s of `rows` with features `X`: one model pass, the Bayesian fallback below the threshold."
     bayes = np.array([r.default_probability for r in rows])
     if predictor.is_available:
         p, conf, _ = predictor.predict_features(X)
@@ -521,6 +541,45 @@ def predict_rows(
                               model_probability=None if np.isnan(p[k]) else float(p[k]), bayesian_probability=float(bayes[k]),
                               fallback_reason=reason))
     return out
+
+# %% ../../nbs/api/00_service.ipynb #05b13ad2
+class Coalescer:
+    "Single `/predict` requests of one event-loop turn answered by one model pass (dynamic batching), each as if it came alone."
+    def __init__(self,
+                 serving:ServingModel, # the model that follows the registry
+                 max_batch:int=256,    # a turn with more requests than this runs several passes
+                ):
+        self.serving, self.max_batch, self.pending = serving, int(max_batch), []
+        self.passes = self.requests = 0   # counters: model passes run, requests answered
+
+    async def predict(self,
+                      row:InstitutionState,     # the request
+                      net:KnownNetwork|None,    # its network (None: a one-node network)
+                     )->Prediction:
+        "This request's `Prediction`, from the pass of its event-loop turn."
+        import asyncio
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self.pending.append((row, net, time.perf_counter(), fut))
+        if len(self.pending) == 1: loop.call_soon(self.flush)
+        elif len(self.pending) >= self.max_batch: self.flush()
+        return await fut
+
+    def flush(self):
+        "Answer every pending request with one model pass (an error goes to each of them)."
+        batch, self.pending = self.pending, []
+        if not batch: return
+        rows, nets = [b[0] for b in batch], [b[1] for b in batch]
+        try: out = predictions(self.serving.refresh(), rows, nets, row_features(rows, nets, each=True), min(b[2] for b in batch))
+        except Exception as e:
+            for *_, fut in batch:
+                if not fut.done(): fut.set_exception(e)
+            return
+        now = time.perf_counter()
+        self.passes, self.requests = self.passes + 1, self.requests + len(batch)
+        for (_, _, t0, fut), o in zip(batch, out):
+            o.inference_time_ms = (now - t0)*1e3           # this request's own wait and work
+            if not fut.done(): fut.set_result(o)
 
 # %% ../../nbs/api/00_service.ipynb #3bc1af53
 def explain_row(
@@ -612,7 +671,7 @@ class Service:
     "What the routes share: the serving model, the networks, the registry, the training tasks' records."
     def __init__(self, cfg:MLConfig):
         self.cfg = cfg
-        self.serving = self.registry = None
+        self.serving = self.registry = self.coalescer = None
         self.store = NetworkStore(cfg.API_MAX_NETWORKS, ml_tasks.data_dir(cfg)/'api_networks')   # uploads shared by the worker processes
         self.tasks_dir = ml_tasks.data_dir(cfg)/'api_tasks'
         self.celery = ml_tasks.make_app(cfg)   # sends to the workers of these settings (`rudra-ml worker` with the same RUDRA_ML_*)
@@ -621,6 +680,7 @@ class Service:
         "Load what serving needs: the registry (its database created once, here), the production model, the EBA 2018 network."
         self.registry = ModelRegistry(self.cfg.MLFLOW_TRACKING_URI)
         self.serving = ServingModel(self.cfg.MLFLOW_TRACKING_URI)
+        self.coalescer = Coalescer(self.serving)   # single /predict requests of one event-loop turn share a model pass
         self.store.add(known_network(EBA_ID, eba_network()))
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
         ml_tasks.ensure_folders(self.celery)
@@ -676,7 +736,7 @@ def _predict_routes(app:FastAPI, svc:Service):
     async def predict(req:PredictRequest)->Prediction:
         "Default probability of one institution (the spec's request and response)."
         net = svc.store.find(req.institution_id, req.network_id, 'institution_id')
-        return predict_rows(svc.serving.refresh(), [req], [net])[0]
+        return await svc.coalescer.predict(req, net)
 
     @app.post(f'{PREFIX}/predict/batch', response_model=BatchPrediction, responses=_errors(400, 413, 422), tags=['predict'])
     async def predict_batch(req:BatchRequest)->BatchPrediction:
