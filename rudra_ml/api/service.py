@@ -4,7 +4,7 @@
 
 # %% ../../nbs/api/00_service.ipynb #4652a1cb
 from __future__ import annotations
-import json, logging, math, os, re, secrets, threading, time, uuid
+import gc, json, logging, math, os, re, secrets, threading, time, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,7 +12,7 @@ from uuid import UUID
 
 import numpy as np
 import networkx as nx
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -684,6 +684,7 @@ class Service:
         self.store.add(known_network(EBA_ID, eba_network()))
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
         ml_tasks.ensure_folders(self.celery)
+        gc.collect(); gc.freeze()   # what start-up loaded (torch, the model, the networks) is never scanned again by the collector: no long pauses under load
         return self
 
 # %% ../../nbs/api/00_service.ipynb #0f4b69ad
@@ -736,7 +737,8 @@ def _predict_routes(app:FastAPI, svc:Service):
     async def predict(req:PredictRequest)->Prediction:
         "Default probability of one institution (the spec's request and response)."
         net = svc.store.find(req.institution_id, req.network_id, 'institution_id')
-        return await svc.coalescer.predict(req, net)
+        out = await svc.coalescer.predict(req, net)   # a `Prediction`, validated when it was built: written out as it is
+        return Response(out.model_dump_json(), media_type='application/json')
 
     @app.post(f'{PREFIX}/predict/batch', response_model=BatchPrediction, responses=_errors(400, 413, 422), tags=['predict'])
     async def predict_batch(req:BatchRequest)->BatchPrediction:
