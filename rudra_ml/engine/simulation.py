@@ -214,9 +214,9 @@ SPARSE_FROM = 300  # networks of at least this many institutions keep L as a CSR
 def _load_default_predictor(
     confidence_threshold:float=None, # the engine's threshold, which the predictor's early stops decide against
 ):
-    "Phase 1's serving `DefaultPredictor` (loaded once per process and checkpoint: `shared_predictor`), or None (with a warning)."
+    "Phase 1's serving `DefaultPredictor` (loaded once per process, following production: `shared_predictor`), or None (with a warning)."
     try:
-        from rudra_ml.inference.predictor import shared_predictor
+        from rudra_ml.inference.serving import shared_predictor
         return shared_predictor(confidence_threshold=confidence_threshold)
     except Exception as e:  # missing module or unusable checkpoint: the Bayesian estimate stands
         warnings.warn(f"enable_ml=True but no default predictor could be loaded ({e}); using the Bayesian estimate")
@@ -234,7 +234,7 @@ def _threshold_kw(
 
 # %% ../../nbs/engine/03_simulation.ipynb #e3526138
 class SimulationEngine:
-    "Runs stress simulations on an interbank network (DESIGN.md: edge u -> v means u owes v)."
+    "Runs stress simulations on an interbank network (the edge convention: u -> v means u owes v)."
     def __init__(self,
                  network:nx.DiGraph,              # institutions with balance sheets (rudra_ml.engine.network)
                  enable_ml:bool=False,            # use the ML default predictor in phase 2
@@ -421,9 +421,9 @@ def _update_ml_predictions(self:SimulationEngine, state:SystemState, defaulted:n
     except Exception as e:  # a failing model must not stop the simulation: the Bayesian estimate stands
         warnings.warn(f"ML prediction failed at step {state.step} ({e}); using the Bayesian estimate")
         return state.default_probability, np.zeros(len(state.ids), bool)
-    prob, conf = np.asarray(prob, float), np.asarray(conf, float)
-    used = (conf >= self.confidence_threshold) & ~defaulted & np.isfinite(prob)
-    return np.where(used, np.clip(prob, 0, 1), state.default_probability), used
+    from rudra_ml.inference.serving import use_prediction   # the one fallback rule, the predictor's and the service's too
+    estimate, used, _ = use_prediction(prob, conf, state.default_probability, self.confidence_threshold, defaulted)
+    return estimate, used
 
 # %% ../../nbs/engine/03_simulation.ipynb #462454f1
 @patch

@@ -318,7 +318,7 @@ def validate_features(
     try: a = np.asarray(X, dtype=float) if not (isinstance(X, np.ndarray) and X.dtype.kind == 'f') else X
     except (TypeError, ValueError): raise TypeError(f"features must be numeric, got {type(X).__name__}") from None
     if a.ndim not in (1, 2) or a.shape[-1] != N_FEATURES:
-        raise ValueError(f"features must have shape [M, {N_FEATURES}] or [{N_FEATURES}], got {a.shape}")
+        raise ValueError(f"features must have {N_FEATURES} entries per row, shape [M, {N_FEATURES}] or [{N_FEATURES}] (FEATURE_NAMES order), got {a.shape}")
     ok = np.isfinite(a)
     if not ok.all():
         a2, ok2 = np.atleast_2d(a), np.atleast_2d(ok)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/inference/00_predictor.ipynb #6355659a
 from __future__ import annotations
-import copy, hashlib, logging, threading, time, warnings
+import hashlib, logging, threading, time, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -15,23 +15,19 @@ import networkx as nx
 import torch
 
 from ..config import ml_config
-from ..registry.model_manager import ServingCheckpoint, serving_checkpoint
+from ..registry.model_manager import serving_checkpoint
 from ..engine.game_theory import AgentState
-from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor
+from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor, validate_features
 from ..models.default_predictor import DefaultPredictorModel
 from ..checkpoint import load_checkpoint, CheckpointError
+from .serving import use_prediction, shared_predictor   # shared_predictor: importable from here as before
 
 # %% auto #0
-__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'ENVELOPE', 'SETTLE', 'default_model_path', 'FoldedMLP',
-           'check_features', 'PredictionResult', 'DefaultPredictor', 'sequential_std', 'compare_confidence',
-           'shared_predictor']
+__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'ENVELOPE', 'SETTLE', 'FoldedMLP', 'check_features',
+           'PredictionResult', 'DefaultPredictor', 'sequential_std', 'compare_confidence']
 
 # %% ../../nbs/inference/00_predictor.ipynb #c4cd9410
 log = logging.getLogger('rudra_ml.inference')
-
-def default_model_path()->Path:
-    "The default predictor's serving checkpoint: the registry's production version, else the local one (`serving_checkpoint`)."
-    return serving_checkpoint('default_predictor').path
 
 # %% ../../nbs/inference/00_predictor.ipynb #a144fe3b
 ROW_CHUNK = 256  # rows per product in `FoldedMLP.thinned` ([256, 30*64] float32: 2 MB)
@@ -114,18 +110,10 @@ class FoldedMLP:
 def _sigmoid(z): return 1/(1 + np.exp(-np.clip(z, -60, 60)))
 
 def check_features(
-    X,                 # [B, 20] raw features in `FEATURE_NAMES` order
+    X,                 # [B, 20] raw features in `FEATURE_NAMES` order, or one row [20]
 )->np.ndarray:
-    "`X` as a float32 `[B, 20]` array; `ValueError` naming the problem for a wrong width or a non-finite value."
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim == 1: X = X[None]
-    if X.ndim != 2 or X.shape[1] != N_FEATURES:
-        raise ValueError(f"feature vectors must have {N_FEATURES} entries ({', '.join(FEATURE_NAMES)}), got shape {X.shape}")
-    bad = ~np.isfinite(X)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise ValueError(f"feature {FEATURE_NAMES[c]} must be finite, got {X[r, c]} in row {r}")
-    return X
+    "`validate_features(X)` as the predictor reads it: a float32 `[B, 20]` array."
+    return np.atleast_2d(validate_features(X)).astype(np.float32, copy=False)
 
 # %% ../../nbs/inference/00_predictor.ipynb #a4a39d8e
 @dataclass
@@ -328,8 +316,7 @@ def compare_confidence(
                 t0 = time.perf_counter(); out[mode] = predictor._system_pass(X, alive, mode, thr); ts.append(time.perf_counter() - t0)
             t[mode] += float(np.median(ts))
         (p, c, s, k), (pf, cf, sf, _) = out['sequential'], out['full']
-        use, use_f = (c >= thr) & alive & np.isfinite(p), (cf >= thr) & alive & np.isfinite(pf)   # the engine's rule
-        prob, prob_f = np.where(use, np.clip(p, 0, 1), bayes), np.where(use_f, np.clip(pf, 0, 1), bayes)
+        (prob, use, _), (prob_f, use_f, _) = (use_prediction(q, cq, bayes, thr, ~alive) for q, cq in ((p, c), (pf, cf)))  # the engine's rule
         n, n_alive = n + len(X), n_alive + int(alive.sum())
         agree, agree_alive = agree + int((use == use_f).sum()), agree_alive + int((use == use_f)[alive].sum())
         dp = max(dp, float(np.abs(prob - prob_f).max(initial=0)))
@@ -352,20 +339,15 @@ def compare_confidence(
 # %% ../../nbs/inference/00_predictor.ipynb #094b2314
 @patch
 def _results(self:DefaultPredictor, ids, X, bayes, use_confidence, t0)->list:
-    "PredictionResults for rows `X` of institutions `ids` with Bayesian estimates `bayes`."
-    if self.is_available:
-        p, conf, _ = self.predict_features(X, use_confidence)
-        use = np.isfinite(p) & ((conf >= self.confidence_threshold) if use_confidence else True)
-    else:
-        p, conf, use = np.full(len(ids), np.nan), np.zeros(len(ids)), np.zeros(len(ids), bool)
+    "PredictionResults for rows `X` of institutions `ids` with Bayesian estimates `bayes` (the fallback rule: `use_prediction`)."
+    if self.is_available: p, conf, _ = self.predict_features(X, use_confidence)
+    else: p, conf = np.full(len(ids), np.nan), np.zeros(len(ids))
+    bayes = np.asarray(bayes, float)
+    v = use_prediction(p, conf, bayes, self.confidence_threshold if use_confidence else None,
+                       load_error=None if self.is_available else str(self.load_error), reasons=True)
     ms = (time.perf_counter() - t0)*1e3
-    out = []
-    for k, i in enumerate(ids):
-        reason = (None if use[k] else f"no usable model: {self.load_error}" if not self.is_available
-                  else f"confidence {conf[k]:.3f} below threshold {self.confidence_threshold}")
-        out.append(PredictionResult(i, float(p[k] if use[k] else bayes[k]), float(conf[k]), self.model_version, ms,
-                                    bool(use[k]), float(p[k]), float(bayes[k]), 'model' if use[k] else 'bayesian', reason))
-    return out
+    return [PredictionResult(i, float(v.estimate[k]), float(conf[k]), self.model_version, ms, bool(v.used[k]), float(p[k]),
+                             float(bayes[k]), 'model' if v.used[k] else 'bayesian', v.reason[k]) for k, i in enumerate(ids)]
 
 @patch
 def predict(self:DefaultPredictor,
@@ -398,33 +380,3 @@ def predict_batch(self:DefaultPredictor,
         if missing: raise KeyError(f"institution_id {missing[0]} is not a node of the network ({len(ids)} nodes)")
         sel = np.array([pos[i] for i in institution_ids], dtype=int)
     return self._results([ids[k] for k in sel], X[sel], [all_agent_states[ids[k]].default_probability for k in sel], use_confidence, t0)
-
-# %% ../../nbs/inference/00_predictor.ipynb #bb0c1ab3
-_SHARED, _SHARED_LOCK = {}, threading.Lock()
-
-def _serving_key(tracking_uri:str=None)->tuple:
-    "What decides which predictor serves now: the store, the serving checkpoint and its file, the configured threshold."
-    sc = serving_checkpoint('default_predictor', tracking_uri)
-    try: s = sc.path.stat(); stamp = (s.st_mtime_ns, s.st_size)
-    except OSError: stamp = None
-    return (tracking_uri or ml_config.MLFLOW_TRACKING_URI, str(sc.path), sc.version, stamp,
-            ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
-
-def shared_predictor(
-    tracking_uri:str=None,           # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
-    confidence_threshold:float=None, # this view's threshold, e.g. the engine's (None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
-)->DefaultPredictor:
-    "The serving `DefaultPredictor`, loaded once per process and serving checkpoint; each call gets its own view (feature extractor, threshold)."
-    if confidence_threshold is not None and not 0 <= float(confidence_threshold) <= 1:
-        raise ValueError(f"confidence_threshold must be in [0, 1], got {confidence_threshold}")
-    try: key = _serving_key(tracking_uri)
-    except CheckpointError: return DefaultPredictor(tracking_uri=tracking_uri)  # unreadable registry: the usual warning and fallback, nothing kept
-    with _SHARED_LOCK:
-        base = _SHARED.get(key)
-        if base is None:
-            base = DefaultPredictor(tracking_uri=tracking_uri)
-            for k in [k for k in _SHARED if k[0] == key[0]]: del _SHARED[k]   # one per store: the replaced version goes
-            _SHARED[key] = base
-    view = copy.copy(base); view.extractor = FeatureExtractor()
-    if confidence_threshold is not None: view.confidence_threshold = float(confidence_threshold)
-    return view

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from torch import nn
 from torch_geometric.nn import GCNConv, GINEConv, GraphConv, SAGEConv, global_mean_pool
 
-from ..registry.model_manager import serving_checkpoint
+from ..config import checkpoint_path
 from ..checks import check_int, check_number
 from ..engine.network import to_arrays
 from ..engine.simulation import SimulationResult, SystemState
@@ -26,7 +26,7 @@ from ..checkpoint import ARTIFACTS, CheckpointError, load_checkpoint
 from ..data.cascade_generator import CASCADE_CLASSES
 
 # %% auto #0
-__all__ = ['CONVS', 'CascadeClassifierGNN', 'cascade_checkpoint_path', 'load_cascade_classifier', 'CascadeRiskMonitor']
+__all__ = ['CONVS', 'CascadeClassifierGNN', 'load_cascade_classifier', 'CascadeRiskMonitor']
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #6898d1a9
 CONVS = ('gcn', 'graph', 'sage', 'gin')
@@ -158,26 +158,22 @@ def predict(self:CascadeClassifierGNN,
     return probs.argmax(-1), probs
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #f3416f97
-def cascade_checkpoint_path()->Path:
-    "The classifier's serving checkpoint: the registry's production version, else the local one (`serving_checkpoint`)."
-    return serving_checkpoint('cascade_classifier').path
-
 def load_cascade_classifier(
-    path:str|Path|None=None, # checkpoint; None: `cascade_checkpoint_path()`
+    path:str|Path|None=None, # checkpoint; None: the local one (`checkpoint_path('cascade_classifier')`)
     device:str='cpu',        # where to put the model
 )->tuple[CascadeClassifierGNN, dict]:
-    "The trained classifier and its checkpoint metadata (checked to use this converter's features), with the `model_version` served."
-    sc = serving_checkpoint('cascade_classifier') if path is None else None
-    model, meta = load_checkpoint(sc.path if sc else path, CascadeClassifierGNN, expected={'node_features': list(NODE_FEATURES)}, device=device)
-    return model, {**meta, 'model_version': sc.version if sc else None}   # the registry's version; 0: the local checkpoint
+    "The trained classifier and its checkpoint metadata (checked to use this converter's features); `model_version` 0 for the local checkpoint."
+    model, meta = load_checkpoint(checkpoint_path('cascade_classifier') if path is None else path, CascadeClassifierGNN,
+                                  expected={'node_features': list(NODE_FEATURES)}, device=device)
+    return model, {**meta, 'model_version': 0 if path is None else None}   # the registry's production: `rudra_ml.inference.serving.load_model`
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #b0b6bb7d
 class CascadeRiskMonitor:
     "Systemic-risk probabilities (no / local / systemic cascade) of a network's states, from the cascade classifier."
     def __init__(self,
                  network:nx.DiGraph,                  # the simulated network, as at the start of the run
-                 model:CascadeClassifierGNN|None=None, # a classifier; None loads the serving one (registry production, else local)
-                 checkpoint:str|Path|None=None,       # checkpoint to load when `model` is None
+                 model:CascadeClassifierGNN|None=None, # a classifier; None loads `checkpoint` (`load_cascade_classifier`)
+                 checkpoint:str|Path|None=None,       # checkpoint to load when `model` is None (None: the local one)
                 ):
         self.reference = to_arrays(network)
         if model is None: model, self.meta = load_cascade_classifier(checkpoint)

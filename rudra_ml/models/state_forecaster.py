@@ -11,8 +11,7 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 
-from ..config import ml_config
-from ..registry.model_manager import serving_checkpoint
+from ..config import ml_config, checkpoint_path
 from ..checks import check_int, check_number
 from ..checkpoint import ARTIFACTS, save_checkpoint, load_checkpoint
 from ..engine.game_theory import GameParams
@@ -21,7 +20,7 @@ from ..data.timeseries_loader import WINDOW_SIZE, FORECAST_HORIZON, WindowSet, w
 
 # %% auto #0
 __all__ = ['CAPITAL_FLOOR', 'WARNING_THRESHOLD', 'MODEL_NAME', 'StateForecastLSTM', 'default_proximity', 'raw_risk_score',
-           'apply_calibration', 'EarlyWarningSystem', 'default_checkpoint_path']
+           'apply_calibration', 'EarlyWarningSystem']
 
 # %% ../../nbs/models/02_state_forecaster.ipynb #86da6a47
 class StateForecastLSTM(nn.Module):
@@ -211,10 +210,6 @@ def scores(self:EarlyWarningSystem,
 # %% ../../nbs/models/02_state_forecaster.ipynb #fcdf86d9
 MODEL_NAME = 'state_forecaster'
 
-def default_checkpoint_path()->Path:
-    "The forecaster's serving checkpoint: the registry's production version, else the local one (`serving_checkpoint`)."
-    return serving_checkpoint(MODEL_NAME).path
-
 @patch
 def checkpoint_meta(self:EarlyWarningSystem)->dict:
     "What a checkpoint must carry besides the weights to rebuild this system."
@@ -232,14 +227,14 @@ def save(self:EarlyWarningSystem,
 
 @patch(cls_method=True)
 def from_checkpoint(cls:EarlyWarningSystem,
-                    path:str|Path|None=None,           # checkpoint (None: the production version, else the local checkpoint)
+                    path:str|Path|None=None,           # checkpoint (None: the local one, `checkpoint_path`)
                     device:torch.device|str|None=None, # where to run (None: the configured device)
                     warning_threshold:float|None=None, # None: the threshold stored in the checkpoint
                    )->EarlyWarningSystem:
     "An early-warning system rebuilt from a checkpoint written by `save` (weights only, no code unpickled)."
-    sc = serving_checkpoint(MODEL_NAME) if path is None else None
-    model, meta = load_checkpoint(sc.path if sc else path, StateForecastLSTM, expected={'feature_names': list(STATE_FEATURES)})
-    meta['model_version'] = sc.version if sc else None   # the registry's version; 0: the local checkpoint
+    model, meta = load_checkpoint(checkpoint_path(MODEL_NAME) if path is None else path, StateForecastLSTM,
+                                  expected={'feature_names': list(STATE_FEATURES)})
+    meta['model_version'] = 0 if path is None else None   # 0: the local checkpoint (the registry's production: `inference.serving.load_model`)
     ews = cls(model, device=device, calibration=meta.get('calibration'),
               warning_threshold=meta.get('warning_threshold', WARNING_THRESHOLD) if warning_threshold is None else warning_threshold)
     ews.meta = meta
