@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CSS', 'front_matter', 'page_path', 'relative', 'protect_math', 'restore_math', 'slug', 'link_code', 'render_markdown',
-           'directives', 'render_output', 'render_cell', 'page_linker', 'sidebar', 'build_docs']
+           'directives', 'render_output', 'render_cell', 'page_linker', 'anchors', 'sidebar', 'build_docs']
 
 # %% ../nbs/98_docs.ipynb #59d1afec
 import html, json, os, re, shutil, time
@@ -153,13 +153,15 @@ table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ddd;paddi
 
 # %% ../nbs/98_docs.ipynb #a09a9266
 def page_linker(page:str, nb_dir:str, site:dict)->callable:
-    "The `link(href)` of `page`; `site` holds `url`, `pages` (every page), `by_nb` (notebook -> page), `nbs_path` and `out`."
+    "The `link(href)` of `page`; `site` holds `url`, `pages`, `anchors` (page -> heading ids), `by_nb` (notebook -> page), `nbs_path`, `out`."
     def link(href):
         if not href or href.startswith(('#', 'mailto:')): return href
         if href.startswith(site['url']):
             target, _, anchor = href[len(site['url']):].partition('#')
             target = target or 'index.html'
-            return relative(target, page) + ('#'+anchor if anchor else '') if target in site['pages'] else None
+            if target not in site['pages']: return None
+            known = anchor and anchor in site['anchors'].get(target, {anchor})   # a symbol without a docs entry: its page
+            return relative(target, page) + ('#'+anchor if known else '')
         if re.match(r'^[a-z]+://', href): return href
         target, _, anchor = href.partition('#')
         if target.endswith('.ipynb'):
@@ -171,6 +173,15 @@ def page_linker(page:str, nb_dir:str, site:dict)->callable:
             dst = site['out']/nb_dir/target; dst.parent.mkdir(parents=True, exist_ok=True); shutil.copy(src, dst); return href
         return href if os.path.normpath(os.path.join(nb_dir, target)) in site['pages'] else None
     return link
+
+# %% ../nbs/98_docs.ipynb #668cc8d3
+_HEADING = re.compile(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.M)
+
+def anchors(nb:dict)->set:
+    "Heading ids of a processed notebook's page: markdown cells and markdown outputs (`show_doc`)."
+    texts = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown']
+    texts += [''.join(o['data']['text/markdown']) for c in nb['cells'] for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+    return {slug(m) for t in texts for m in _HEADING.findall(t)}
 
 # %% ../nbs/98_docs.ipynb #a0cd4d4a
 def sidebar(order:list, pages:dict, titles:dict, current)->str:
@@ -200,7 +211,7 @@ def build_docs(out:str='_site', nbs_path=None, proc:bool=True)->dict:
     fms = {p: front_matter(nb) for p, nb in nbs.items()}
     pages = {p: page_path(p, fms[p]).as_posix() for p in nbs}
     titles = {p: str(fms[p].get('title', p.stem)) for p in nbs}
-    site = dict(url=(cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + '/').replace('//', '/').replace(':/', '://'),
+    site = dict(anchors={pages[p]: anchors(nb) for p, nb in nbs.items()}, url=(cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + '/').replace('//', '/').replace(':/', '://'),
                 pages=set(pages.values()), by_nb={p.as_posix(): page for p, page in pages.items()}, nbs_path=nbs_path, out=out)
     order = sorted(nbs, key=lambda p: (len(p.parts) > 1, p.parts[:-1], p.name != 'index.ipynb', p.name))
     for p in order:
