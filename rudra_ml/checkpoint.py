@@ -75,7 +75,7 @@ def save_checkpoint(
     torch.save(payload, tmp); os.replace(tmp, path)
     return path
 
-# %% ../nbs/02_checkpoint.ipynb #ac9318ed
+# %% ../nbs/02_checkpoint.ipynb #03dba4f6
 def _same(a, b)->bool:
     "Equality of checkpoint metadata values (tensors compared elementwise, tuples as lists)."
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
@@ -99,6 +99,7 @@ def read_checkpoint(
         raise CheckpointError(f"checkpoint {path} lacks 'state_dict' and 'model_config'; was it written by save_checkpoint?")
     return ck
 
+# %% ../nbs/02_checkpoint.ipynb #72432f13
 def load_checkpoint(
     path:str|Path,              # checkpoint file written by `save_checkpoint`
     model_cls:type,             # model class, rebuilt as `model_cls(**model_config)`

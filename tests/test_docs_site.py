@@ -102,3 +102,14 @@ def test_chromium_renders_every_page(server, pages):
         subprocess.run([browser, '--headless', '--no-sandbox', '--disable-gpu', f'--screenshot={SHOTS/shot}', '--window-size=1280,1600',
                         f'{server}/{name}'], capture_output=True, timeout=60)
         assert (SHOTS/shot).stat().st_size > 10_000, shot
+
+def test_no_raw_markdown_link_in_a_signature(site, pages):
+    "nbdev's doclinks put `[`name`](url)` into show_doc's signature code blocks; the site shows them as links, never as raw text."
+    import html as _html
+    out, _ = site
+    raw = []
+    for name in pages:
+        for block in re.findall(r'<pre><code[^>]*>(.*?)</code></pre>', (out/name).read_text(), re.S):
+            text = _html.unescape(re.sub(r'<[^>]+>', '', block))
+            raw += [(name, m) for m in re.findall(r'\[[^\]\n]+\]\([^)\s]+\)', text)]
+    assert not raw, raw[:20]

@@ -39,6 +39,7 @@ def _check_matrix(
             raise ValueError(f"{name} must be non-negative and finite, got min {lo:g}")
     return m
 
+# %% ../../nbs/engine/02_contagion.ipynb #8955f36f
 def _check_vector(
     name:str,             # argument name, used in the error message
     v,                    # a 1-D array-like (or a scalar, broadcast to length `n`, when `scalar_ok`)
@@ -71,7 +72,7 @@ class ClearingResult:
     rounds: int            # rounds of the fictitious default algorithm in which the default set grew
                            # (iterations instead, in the rare case the fallback iteration ran)
 
-# %% ../../nbs/engine/02_contagion.ipynb #7caff91c
+# %% ../../nbs/engine/02_contagion.ipynb #1c7dfde8
 def _below(
     x,   # values
     cap, # the caps they are compared with
@@ -97,6 +98,7 @@ def _en_fixed_point(
     warnings.warn(f"eisenberg_noe: fixed-point iteration did not converge in max_iter={max_iter} iterations")
     return p, max_iter
 
+# %% ../../nbs/engine/02_contagion.ipynb #a32a741d
 def _neumann_solve(
     PT,       # Pi_DD^T, sparse, spectral radius < 1 when the set owes something outside itself
     rhs,      # e_D + Pi_ND^T p_N
@@ -112,6 +114,37 @@ def _neumann_solve(
         x = new
     return None
 
+# %% ../../nbs/engine/02_contagion.ipynb #ecbb606f
+def _default_set_payments(
+    L,    # liabilities (dense or sparse), checked
+    v,    # what each institution has when the others pay p
+    p,    # current payments
+    inv,  # 1/p_bar, 0 where p_bar = 0
+    idx,  # positions of the default set D
+    atol, # stopping tolerance of the Neumann series
+):
+    "Payments p_D solving p_D = e_D + Pi_ND^T p_N + Pi_DD^T p_D; None when the system is singular."
+    x = p[idx]*inv[idx]
+    if sp.issparse(L):                       # large default sets stay cheap: Neumann series, else sparse LU
+        B = L[idx][:, idx]
+        rhs = v[idx] - B.T @ x
+        B.data *= inv[idx][np.repeat(np.arange(len(idx)), np.diff(B.indptr))]   # diag(1/p_bar_D) L_DD, entry by entry
+        PT = B.T.tocsr()                     # Pi_DD^T
+        pD = _neumann_solve(PT, rhs, p[idx], atol)
+        if pD is not None: return pD
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('error', spla.MatrixRankWarning)
+                return spla.splu((sp.identity(len(idx), format='csc') - PT).tocsc()).solve(rhs)
+        except (RuntimeError, spla.MatrixRankWarning): return None
+    B = L[np.ix_(idx, idx)]                  # L_DD
+    rhs = v[idx] - B.T @ x                   # e_D + Pi_ND^T p_N, from v without another full product
+    M = -(B*inv[idx, None]).T
+    M[np.diag_indices_from(M)] += 1.0        # I - Pi_DD^T
+    try: return np.linalg.solve(M, rhs)
+    except np.linalg.LinAlgError: return None
+
+# %% ../../nbs/engine/02_contagion.ipynb #3d98f92c
 def _en_fictitious_default(
     L,     # liabilities (dense or sparse), checked
     e,     # external assets
@@ -119,8 +152,9 @@ def _en_fictitious_default(
     inv,   # 1/p_bar, 0 where p_bar = 0
 ):
     "Fictitious default algorithm; returns (p, rounds), or None when a linear system is singular."
-    n, sparse = len(e), sp.issparse(L)
+    n = len(e)
     p, D, rounds = p_bar.copy(), np.zeros(n, bool), 0
+    atol = 1e-14*max(1.0, float(p_bar.max(initial=0.0)))
     v = e + L.T @ (p*inv)                    # what each institution has when the others pay p
     while True:
         new = ~D & _below(v, p_bar)
@@ -129,27 +163,8 @@ def _en_fictitious_default(
         rounds += 1
         if rounds > n: return None
         idx = np.flatnonzero(D)
-        x = p[idx]*inv[idx]
-        if sparse:                           # large default sets stay cheap: Neumann series, else sparse LU
-            B = L[idx][:, idx]
-            rhs = v[idx] - B.T @ x
-            B.data *= inv[idx][np.repeat(np.arange(len(idx)), np.diff(B.indptr))]   # diag(1/p_bar_D) L_DD, entry by entry
-            PT = B.T.tocsr()                 # Pi_DD^T
-            pD = _neumann_solve(PT, rhs, p[idx], 1e-14*max(1.0, float(p_bar.max(initial=0.0))))
-            if pD is None:
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter('error', spla.MatrixRankWarning)
-                        pD = spla.splu((sp.identity(len(idx), format='csc') - PT).tocsc()).solve(rhs)
-                except (RuntimeError, spla.MatrixRankWarning): return None
-        else:
-            B = L[np.ix_(idx, idx)]          # L_DD
-            rhs = v[idx] - B.T @ x           # e_D + Pi_ND^T p_N, from v without another full product
-            M = -(B*inv[idx, None]).T
-            M[np.diag_indices_from(M)] += 1.0    # I - Pi_DD^T
-            try: pD = np.linalg.solve(M, rhs)
-            except np.linalg.LinAlgError: return None
-        if not np.all(np.isfinite(pD)): return None
+        pD = _default_set_payments(L, v, p, inv, idx, atol)
+        if pD is None or not np.all(np.isfinite(pD)): return None
         pD = np.clip(pD, 0.0, p_bar[idx])
         dx = (pD - p[idx])*inv[idx]
         v += L[idx].T @ dx                   # only the rows of D changed what they pay
@@ -209,7 +224,7 @@ def system_debtrank(
     tot = w.sum()
     return float((debtrank_distress(E0, equity)*w).sum()/tot) if tot > 0 else 0.0
 
-# %% ../../nbs/engine/02_contagion.ipynb #0f05a1cc
+# %% ../../nbs/engine/02_contagion.ipynb #45d91a7e
 def _debtrank_polish(
     A,   # exposures (dense or sparse), checked
     E0,  # equities before the shock
@@ -240,6 +255,7 @@ def _debtrank_polish(
     if np.abs(debtrank_distress(E0, E0 - s - A @ q) - q).max() > max(tol, 1e-10): return None
     return q
 
+# %% ../../nbs/engine/02_contagion.ipynb #14b05f4e
 def linear_debtrank(
     exposures,            # A[i, j]: what i has lent to j (dense array or scipy.sparse)
     equity,               # E(0): equities before the shock

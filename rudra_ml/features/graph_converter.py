@@ -28,7 +28,7 @@ NODE_FEATURES = ('capital_ratio', 'equity_ratio', 'shortfall', 'liquidity_buffer
 N_NODE_FEATURES = len(NODE_FEATURES)
 _TINY = 1e-12
 
-# %% ../../nbs/features/01_graph_converter.ipynb #70289360
+# %% ../../nbs/features/01_graph_converter.ipynb #f8a34e7e
 def _rows(m)->np.ndarray:
     "Row sums of a dense or sparse matrix, as a flat array."
     return np.asarray(m.sum(1)).ravel()
@@ -52,6 +52,7 @@ def signed_equity(
     book = ta - _rows(state.liabilities) - reference.external_liabilities
     return np.where(cr > 0, cr*ta, np.minimum(book, 0.0))
 
+# %% ../../nbs/features/01_graph_converter.ipynb #5a998d84
 def cascade_node_features(
     state:SystemState,                 # the system at one moment, e.g. when a shock hits
     reference:BalanceSheets|nx.DiGraph, # the network (or its balance sheets) at the start of the run
@@ -185,34 +186,6 @@ class GraphDataConverter:
 
     def __repr__(self): return f"GraphDataConverter(node_feature_dim={self.node_feature_dim})"
 
-    def _feature_matrix(self, graph, node_features)->np.ndarray:
-        "`node_features` (dict by node or [N, F] array) as an [N, F] array in node order, validated."
-        nodes, F = list(graph.nodes), self.node_feature_dim
-        if isinstance(node_features, dict):
-            missing = [u for u in nodes if u not in node_features]
-            if missing:
-                raise KeyError(f"node_features lacks {len(missing)} of {len(nodes)} nodes, e.g. {_name(graph, missing[0])} ({missing[0]}); "
-                               "give a feature vector for every node of the graph")
-            extra = [k for k in node_features if k not in graph]
-            if extra: raise KeyError(f"node_features has {len(extra)} entries for nodes not in the graph, e.g. {extra[0]!r}")
-            rows = []
-            for u in nodes:
-                r = np.asarray(node_features[u], dtype=float).ravel()
-                if r.shape != (F,):
-                    raise ValueError(f"node_features must have {F} values per node, got {r.size} for node {_name(graph, u)}")
-                rows.append(r)
-            x = np.stack(rows)
-        else:
-            x = np.asarray(node_features, dtype=float)
-            if x.shape != (len(nodes), F):
-                raise ValueError(f"node_features must be a dict by node or an array of shape ({len(nodes)}, {F}), got {x.shape}")
-        bad = ~np.isfinite(x)
-        if bad.any():
-            i, j = map(int, np.argwhere(bad)[0])
-            what = NODE_FEATURES[j] if F == N_NODE_FEATURES else f'feature {j}'
-            raise ValueError(f"node_features must be finite, got {x[i, j]} for node {_name(graph, nodes[i])} ({what})")
-        return x.astype(np.float32)
-
     def _data(self, x, ei, w, label)->Data:
         "Assemble and check a `Data` graph from features, `edge_index` and edge weights."
         d = Data(x=torch.as_tensor(x, dtype=torch.float32), edge_index=torch.from_numpy(ei), edge_weight=torch.from_numpy(w))
@@ -220,6 +193,36 @@ class GraphDataConverter:
         y = _label(label)
         if y is not None: d.y = y
         return d
+
+# %% ../../nbs/features/01_graph_converter.ipynb #da26d5c3
+@patch
+def _feature_matrix(self:GraphDataConverter, graph, node_features)->np.ndarray:
+    "`node_features` (dict by node or [N, F] array) as an [N, F] array in node order, validated."
+    nodes, F = list(graph.nodes), self.node_feature_dim
+    if isinstance(node_features, dict):
+        missing = [u for u in nodes if u not in node_features]
+        if missing:
+            raise KeyError(f"node_features lacks {len(missing)} of {len(nodes)} nodes, e.g. {_name(graph, missing[0])} ({missing[0]}); "
+                           "give a feature vector for every node of the graph")
+        extra = [k for k in node_features if k not in graph]
+        if extra: raise KeyError(f"node_features has {len(extra)} entries for nodes not in the graph, e.g. {extra[0]!r}")
+        rows = []
+        for u in nodes:
+            r = np.asarray(node_features[u], dtype=float).ravel()
+            if r.shape != (F,):
+                raise ValueError(f"node_features must have {F} values per node, got {r.size} for node {_name(graph, u)}")
+            rows.append(r)
+        x = np.stack(rows)
+    else:
+        x = np.asarray(node_features, dtype=float)
+        if x.shape != (len(nodes), F):
+            raise ValueError(f"node_features must be a dict by node or an array of shape ({len(nodes)}, {F}), got {x.shape}")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        i, j = map(int, np.argwhere(bad)[0])
+        what = NODE_FEATURES[j] if F == N_NODE_FEATURES else f'feature {j}'
+        raise ValueError(f"node_features must be finite, got {x[i, j]} for node {_name(graph, nodes[i])} ({what})")
+    return x.astype(np.float32)
 
 # %% ../../nbs/features/01_graph_converter.ipynb #82d79ddb
 @patch
@@ -237,6 +240,7 @@ def networkx_to_pyg(self:GraphDataConverter,
     else: ei, w = weight_edges(graph)
     return self._data(x, ei, w, label)
 
+# %% ../../nbs/features/01_graph_converter.ipynb #7d30287c
 @patch
 def state_to_pyg(self:GraphDataConverter,
                  state:SystemState,                  # the system at one moment
@@ -248,6 +252,7 @@ def state_to_pyg(self:GraphDataConverter,
     ref = _reference(reference, len(state.ids), state.ids)
     return self._data(cascade_node_features(state, ref), *exposure_edges(state.liabilities, ref.equity), label)
 
+# %% ../../nbs/features/01_graph_converter.ipynb #de6efd39
 @patch
 def states_to_batch(self:GraphDataConverter,
                     states:Sequence[SystemState], # states, e.g. `result.states` of a run
@@ -268,6 +273,7 @@ def states_to_batch(self:GraphDataConverter,
     ys = labels if labels is not None else [None]*len(states)
     return Batch.from_data_list([self.state_to_pyg(s, r, y) for s, r, y in zip(states, refs, ys)])
 
+# %% ../../nbs/features/01_graph_converter.ipynb #9de9ff12
 @patch
 def node_features(self:GraphDataConverter,
                   graph:nx.DiGraph, # a financial network
