@@ -12,18 +12,17 @@ import matplotlib
 from .config import PROJECT_ROOT
 from .engine.network import generate_network, eba_network, TOPOLOGIES
 from .engine.simulation import SimulationEngine
-from .training.default_predictor import train_default_predictor
-from .training.cascade_classifier import train_cascade_classifier
-from .training.state_forecaster import train_state_forecaster
+from .training.job import run_folder
+from .training.trainer import run_job, validate_params
 from .inference.predictor import DefaultPredictor
 from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifier
 from .checkpoint import CheckpointError
 from .registry.model_manager import MODEL_NAMES, ModelRegistry
-from .registry.tracking import RUN_FILE, log_notebook, promote_if_better, track_job, warm_up
+from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
 
 # %% auto #0
-__all__ = ['REPORTED', 'JOBS', 'build_network', 'parse_shocks', 'train_models', 'registry_rows', 'run_main_job', 'parse_params',
-           'train_job', 'main']
+__all__ = ['REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'train_models', 'registry_rows',
+           'run_main_job', 'parse_params', 'train_job', 'main']
 
 # %% ../nbs/99_cli.ipynb #8adf941e
 def build_network(
@@ -73,12 +72,16 @@ def _trained(name:str, res:dict)->dict:
     return {**{k: _num(res['metrics'].get(k)) for k in REPORTED[name]},
             **{k: round(float(v), 2) for k, v in res['timings'].items()}, 'checkpoint': str(res['checkpoint'])}
 
-def _track(name:str, res:dict, tracking_uri:str|None)->dict:
-    "Track a model trained by the job (one MLflow run, a new version) and promote it if it beats what serves; what the report says."
-    t = track_job(name, res, params={'job': 'rudra-ml main'}, tracking_uri=tracking_uri)
-    d = promote_if_better(name, t['version'], tracking_uri)
-    return {'run_id': t['run_id'], 'version': t['version'], 'promoted': d['promoted'], 'serving_version': d['serving_version'],
-            'gate': {k: d[k] for k in ('metric', 'candidate', 'production', 'direction')}}
+def _registered(res:dict)->dict:
+    "What the report says of a tracked job: its run, its version, and the promotion gate's decision."
+    d = res['promotion']
+    return {'run_id': res['tracking']['run_id'], 'version': res['tracking']['version'], 'promoted': d['promoted'],
+            'serving_version': d['serving_version'], 'gate': {k: d[k] for k in ('metric', 'candidate', 'production', 'direction')}}
+
+BUDGETS = {   # the main job's small training budget per model, from its two knobs
+    'default_predictor': lambda sims, epochs: dict(num_simulations=sims, epochs=epochs),
+    'cascade_classifier': lambda sims, epochs: dict(num_simulations=max(24, 3*sims), epochs=epochs, scenarios_per_network=6),
+    'state_forecaster': lambda sims, epochs: dict(num_simulations=max(20, sims), epochs=max(1, epochs//6), samples_per_epoch=4096)}
 
 def train_models(
     out:Path,                # the job's folder (models go to out/models/<model>)
@@ -89,16 +92,11 @@ def train_models(
     progress:bool=False,     # progress bars
     tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->tuple:
-    "Train the three models with a small budget, track and register each (promoting what beats what serves); the report's summary of each, the predictor and the cascade monitor."
-    warm_up(tracking_uri)   # MLflow and the store get ready while the models train
-    dp = train_default_predictor(num_simulations=train_simulations, epochs=epochs, seed=seed,
-                                 save_dir=out/'models'/'default_predictor', progress=progress)
-    cc = train_cascade_classifier(num_networks=max(24, 3*train_simulations), epochs=epochs, scenarios_per_network=6, seed=seed,
-                                  save_dir=out/'models'/'cascade_classifier', progress=progress, n_jobs=2)
-    sf = train_state_forecaster(num_simulations=max(20, train_simulations), epochs=max(1, epochs//6), seed=seed, n_jobs=2,
-                                save_dir=out/'models'/'state_forecaster', progress=progress, samples_per_epoch=4096)
-    training = {name: {**_trained(name, r), **_track(name, r, tracking_uri)}
-                for name, r in (('default_predictor', dp), ('cascade_classifier', cc), ('state_forecaster', sf))}
+    "Run the three training jobs with a small budget, each tracked, registered and promoted if it beats what serves; the report's summary of each, the predictor and the cascade monitor."
+    res = {m: run_job(m, save_dir=out/'models'/m, progress=progress, tracking_uri=tracking_uri, promote=True, run_name=f'rudra-ml main: {m}',
+                      seed=seed, n_jobs=2, **budget(train_simulations, epochs)) for m, budget in BUDGETS.items()}
+    training = {m: {**_trained(m, r), **_registered(r)} for m, r in res.items()}
+    dp, cc = res['default_predictor'], res['cascade_classifier']
     training['default_predictor'].update(rows=dp['data']['rows'], temperature=round(dp['temperature'], 4))
     predictor = DefaultPredictor(model_path=dp['checkpoint'], strict=True)
     monitor = CascadeRiskMonitor(g, model=load_cascade_classifier(cc['checkpoint'])[0])
@@ -233,23 +231,22 @@ def parse_params(items:list|None)->dict:
 
 # %% ../nbs/99_cli.ipynb #a00497d0
 JOBS = PROJECT_ROOT/'nbs'/'jobs'   # the job notebooks (in a checkout)
+NOTEBOOK_PARAMS = ('progress', 'threads')   # parameters of the job notebooks themselves, not of the jobs
 
 def train_job(
     model:str,                  # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
     params:dict|None=None,      # the job notebook's parameters
     version:str|None=None,      # a label for the registered version
     promote:bool=False,         # promote it when it beats what serves
-    out:str|Path|None=None,     # the run's folder (None: <RUDRA_ML_MODELS_PATH>/<model>/runs/<time>)
+    out:str|Path|None=None,     # the run's folder (None: a fresh <RUDRA_ML_MODELS_PATH>/<model>/runs/<time>-<id>)
     tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->dict:
     "Run `model`'s job notebook with papermill, tracked and registered (and promoted if asked and better); the run's record."
     import papermill as pm
-    from rudra_ml.config import ml_config
-    if model not in MODEL_NAMES: raise ValueError(f"model must be one of {list(MODEL_NAMES)}, got {model!r}")
+    validate_params(model, {k: v for k, v in (params or {}).items() if k not in NOTEBOOK_PARAMS})   # the job's check, before anything is written
     nb = JOBS/f'train_{model}.ipynb'
     if not nb.exists(): raise ValueError(f"the job notebook {nb} is not here: `rudra-ml train` runs from a checkout (use --background on a worker)")
-    dest = Path(out) if out else ml_config.ML_MODELS_PATH/model/'runs'/time.strftime('%Y%m%d-%H%M%S')
-    dest.mkdir(parents=True, exist_ok=False)
+    dest = run_folder(model, out)
     pars = {**(params or {}), 'save_dir': str(dest.resolve()), 'track': True, 'version': version, 'tracking_uri': tracking_uri}
     pm.execute_notebook(str(nb), str(dest/'job.ipynb'), parameters=pars, cwd=str(PROJECT_ROOT), kernel_name='python3', progress_bar=False)
     run = json.loads((dest/RUN_FILE).read_text())

@@ -59,3 +59,21 @@ def test_bad_environment_variable_fails_at_start(bin_dir, env, root):
     env = dict(env, RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD='1.5')
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--help'], capture_output=True, text=True, env=env, cwd=root, timeout=120)
     assert r.returncode != 0 and 'RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD' in r.stderr
+
+
+def test_train_runs_the_job_notebook(tmp_path, bin_dir, env, root):
+    "`rudra-ml train`: the job notebook runs the model's job into the run folder, plots and executed notebook in the MLflow run."
+    out = tmp_path/'run'
+    base = [str(bin_dir/'rudra-ml'), 'train', 'default_predictor', '-p', 'num_simulations=6', '-p', 'epochs=2', '-p', 'sizes=[30]',
+            '-p', 'n_jobs=1', '-p', 'progress=False', '--out', str(out)]
+    r = subprocess.run(base[:3] + ['-p', 'lr=0.01', '--out', str(out)], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert r.returncode != 0 and 'unknown argument lr for the default_predictor job' in r.stderr and not out.exists(), r.stderr
+    r = subprocess.run(base, capture_output=True, text=True, env=dict(env, RUDRA_ML_LOG_PATH=str(tmp_path/'train.log')), cwd=root, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = json.loads((out/'run.json').read_text())
+    for f in ('best_model.pt', 'results.json', 'training.png', 'test_curves.png', 'job.ipynb'): assert (out/f).exists(), f
+    from rudra_ml.registry.model_manager import ModelRegistry
+    client = ModelRegistry(env['RUDRA_ML_MLFLOW_TRACKING_URI']).client
+    logged = {f.path for f in client.list_artifacts(run['run_id'], 'job')}
+    assert {'job/training.png', 'job/test_curves.png', 'job/job.ipynb'} <= logged, logged
+    assert 'test_auc' in client.get_run(run['run_id']).data.metrics or 'test_ece' in client.get_run(run['run_id']).data.metrics

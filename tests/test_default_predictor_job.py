@@ -10,12 +10,12 @@ def test_train_default_predictor_job(tmp_path, root, monkeypatch):
     pm.execute_notebook(str(root/'nbs'/'jobs'/'train_default_predictor.ipynb'), str(tmp_path/'job.ipynb'), cwd=str(root),
                         kernel_name='python3', progress_bar=False,
                         parameters=dict(tracking_uri=store, num_simulations=6, epochs=3, seed=1, save_dir=str(save), n_jobs=1, progress=False))
-    for f in ('best_model.pt', 'model_card.json', 'MODEL_CARD.md', 'training.png'):
+    for f in ('best_model.pt', 'model_card.json', 'MODEL_CARD.md', 'results.json', 'training.png', 'test_curves.png'):
         assert (save/f).exists(), f
     meta = torch.load(save/'best_model.pt', weights_only=True)
     assert len(meta['feature_names']) == 20 and meta['temperature'] > 0
     card = json.loads((save/'model_card.json').read_text())
-    assert 'val_auc' in card['metrics']
+    assert 'val_auc' in card['metrics'] and 'test_ece' in card['metrics']
     assert (tmp_path/'train.log').exists()
     # the job is one tracked MLflow run and a new registered version, not promoted
     from rudra_ml.registry.model_manager import ModelRegistry

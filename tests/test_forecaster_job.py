@@ -14,7 +14,7 @@ def test_train_state_forecaster_job(tmp_path, root):
                         kernel_name='python3', progress_bar=False,
                         parameters=dict(tracking_uri=store, num_simulations=14, epochs=1, samples_per_epoch=256, hidden_dim=8, steps=40,
                                         seed=0, save_dir=str(out), threads=1, progress=False))
-    for f in (*ARTIFACTS.values(), 'forecasts.png'):
+    for f in (*ARTIFACTS.values(), 'test_errors.png', 'forecasts.png', 'run.json'):
         assert (out/f).exists(), f
     s = json.loads((out/'results.json').read_text())
     assert s['metrics']['test_rmse'] > 0 and s['timings']['train_s'] > 0 and set(s) >= {'metrics', 'checkpoint', 'timings', 'data'}

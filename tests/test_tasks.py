@@ -65,6 +65,10 @@ def test_embedded_success_reports_progress(setup):
     model, meta = load_checkpoint(out['checkpoint'], DefaultPredictorModel)
     assert meta['metrics']['val_auc'] == out['metrics']['val_auc']
     assert json.loads(Path(out['results']).read_text())['metrics']['val_auc'] == out['metrics']['val_auc']
+    assert 'test_ece' in out['metrics'] and {'data_s', 'train_s', 'eval_s', 'task_s'} <= set(out['timings'])
+    for plot in ('training.png', 'test_curves.png'):   # the plots: in the run folder and in the MLflow run
+        assert (Path(out['save_dir'])/plot).exists(), plot
+    assert {'job/training.png', 'job/test_curves.png'} <= {f.path for f in reg.client.list_artifacts(out['run_id'], 'job')}
 
 def test_epoch_progress_is_reported(setup):
     "The forecaster's epochs are slow enough to be seen one by one: TRAINING meta with epoch, epochs, metric and value."

@@ -22,15 +22,15 @@ from celery import Celery, Task
 from celery.signals import worker_init, worker_ready, worker_shutdown
 
 from ..config import MLConfig, ml_config, resolve_path
-from ..checks import check_int, check_number, check_pair
-from ..registry.tracking import track_job
+from ..checks import check_int, check_number
+from ..checkpoint import ARTIFACTS
+from ..training.trainer import JOBS, run_job, validate_params
 
 # %% auto #0
-__all__ = ['POOLS', 'TASK_ARGS', 'RENAMED', 'PIPELINES', 'SCORES', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app',
-           'ensure_folders', 'validate_kwargs', 'run_dir', 'jsonable', 'run_training', 'TrainingTask',
-           'train_default_predictor_task', 'train_cascade_classifier_task', 'train_state_forecaster_task',
-           'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker', 'check_broker', 'simulate_chunk',
-           'celery_mapper']
+__all__ = ['POOLS', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app', 'ensure_folders', 'validate_kwargs', 'run_dir',
+           'jsonable', 'run_training', 'TrainingTask', 'train_default_predictor_task', 'train_cascade_classifier_task',
+           'train_state_forecaster_task', 'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker',
+           'check_broker', 'simulate_chunk', 'celery_mapper']
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #07b3108c
 POOLS = ('solo', 'prefork', 'threads')   # worker pools accepted by `worker_argv`
@@ -84,63 +84,14 @@ def ensure_folders(
     return d
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #e79c3305
-def _bool(name, v):
-    if not isinstance(v, bool): raise ValueError(f"{name} must be true or false, got {v!r}")
-    return v
-
-def _ints(name, v, lo=2):
-    if not isinstance(v, (list, tuple)) or not v: raise ValueError(f"{name} must be a non-empty list of integers >= {lo}, got {v!r}")
-    return [check_int(name, x, lo) for x in v]
-
-_COMMON = {
-    'num_simulations': lambda v: check_int('num_simulations', v, 2),
-    'epochs': lambda v: check_int('epochs', v, 1),
-    'seed': lambda v: check_int('seed', v, 0),
-    'patience': lambda v: check_int('patience', v, 1),
-    'hyperparameter_search': lambda v: _bool('hyperparameter_search', v),
-    'n_trials': lambda v: check_int('n_trials', v, 1),
-    'search_timeout': lambda v: check_number('search_timeout', v, 0, lo_open=True),
-    'batch_size': lambda v: check_int('batch_size', v, 2),
-    'learning_rate': lambda v: check_number('learning_rate', v, 0, 1, lo_open=True),
-    'n_jobs': lambda v: check_int('n_jobs', v, 1, 256),
-}
-TASK_ARGS = {   # model -> {accepted keyword: its check}
-    'default_predictor': {**_COMMON, 'sizes': lambda v: _ints('sizes', v, 2)},
-    'cascade_classifier': {**_COMMON, 'scenarios_per_network': lambda v: check_int('scenarios_per_network', v, 1),
-                           'hidden_channels': lambda v: check_int('hidden_channels', v, 1),
-                           'num_layers': lambda v: check_int('num_layers', v, 1),
-                           'dropout': lambda v: check_number('dropout', v, 0, 1),
-                           'weight_decay': lambda v: check_number('weight_decay', v, 0)},
-    'state_forecaster': {**_COMMON, 'steps': lambda v: check_int('steps', v, 31),
-                         'n_range': lambda v: list(check_pair('n_range', v, 2, 100_000, integer=True)),
-                         'hidden_dim': lambda v: check_int('hidden_dim', v, 1),
-                         'samples_per_epoch': lambda v: check_int('samples_per_epoch', v, 1),
-                         'finetune_epochs': lambda v: check_int('finetune_epochs', v, 0)},
-}
-RENAMED = {'cascade_classifier': {'num_simulations': 'num_networks', 'learning_rate': 'lr'},
-           'state_forecaster': {'learning_rate': 'lr'}}   # the task's name -> the pipeline's
-
 def validate_kwargs(
     model:str,   # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
     kwargs:dict, # the task's keyword arguments
 )->dict:
-    "`kwargs` checked (a `ValueError` naming the first bad one and what is accepted) and converted."
-    if model not in TASK_ARGS: raise ValueError(f"model must be one of {sorted(TASK_ARGS)}, got {model!r}")
-    spec = TASK_ARGS[model]
-    unknown = sorted(set(kwargs) - set(spec))
-    if unknown: raise ValueError(f"unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for the {model} task; "
-                                 f"accepted: {', '.join(sorted(spec))}")
-    return {k: spec[k](v) for k, v in kwargs.items()}
+    "`kwargs` checked by the model's job (a `ValueError` naming the first bad one and what is accepted) and converted."
+    return validate_params(model, kwargs)
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #34b647b2
-PIPELINES = {   # model -> (module, function) of rudra_ml.training, imported when a task runs (torch is not needed to send one)
-    'default_predictor': ('rudra_ml.training.default_predictor', 'train_default_predictor'),
-    'cascade_classifier': ('rudra_ml.training.cascade_classifier', 'train_cascade_classifier'),
-    'state_forecaster': ('rudra_ml.training.state_forecaster', 'train_state_forecaster'),
-}
-SCORES = {'default_predictor': ('val_auc', 1), 'cascade_classifier': ('val_macro_f1', 1),
-          'state_forecaster': ('val_rmse', -1)}   # the loop's score as the metric it is (the forecaster maximises -RMSE)
-
 def run_dir(
     model:str,                 # the model's folder name
     task_id:str,               # the Celery task id
@@ -161,17 +112,6 @@ def jsonable(x):
     return str(x)
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #81cca289
-def _finish(
-    model:str,                  # the model's folder name
-    res:dict,                   # the pipeline's results (the project's schema), checkpoint written
-    result:dict,                # the task's JSON result
-    tracking_uri:str|None=None, # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
-)->dict:
-    "The last step of a successful task: the run tracked and its checkpoint registered (not promoted)."
-    t = track_job(model, res, params=result['kwargs'], tracking_uri=tracking_uri, run_name=f"task {result['task_id']}",
-                  tags={'rudra_ml.task_id': str(result['task_id'])})
-    return {**result, 'run_id': t['run_id'], 'version': t['version']}
-
 def _report(task:Task, meta:dict):
     "Set the task's `TRAINING` state with `meta` (a worker run), and log it."
     logging.getLogger('rudra_ml.training').info(f"task {task.request.id} TRAINING {meta}")
@@ -179,8 +119,8 @@ def _report(task:Task, meta:dict):
         task.update_state(state='TRAINING', meta=meta)
 
 def _on_epoch(task:Task, model:str):
-    "The `on_epoch` callback of a pipeline run by `task`: each epoch as a `TRAINING` state."
-    metric, sign = SCORES[model]
+    "The `on_epoch` callback of a job run by `task`: each epoch as a `TRAINING` state, its score as the metric it is."
+    metric, sign = JOBS[model].score
     def on_epoch(info:dict):
         _report(task, jsonable({'model': model, 'stage': 'finetuning' if info.get('phase') == 'finetune' else 'training',
                                 'epoch': info['epoch'] + 1, 'epochs': info['epochs'], 'metric': metric,
@@ -196,23 +136,19 @@ def run_training(
     models_path:Path|None=None, # where run folders go (None: RUDRA_ML_MODELS_PATH)
     tracking_uri:str|None=None, # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->dict:
-    "Validate, run the pipeline of `model` into a fresh run folder reporting progress, and return the JSON result."
-    import importlib
+    "Validate, run `model`'s job into a fresh run folder reporting progress (tracked, registered, not promoted); the JSON result."
     t0 = time.perf_counter()
     args = validate_kwargs(model, kwargs)
     _report(task, {'model': model, 'stage': 'data', 'hyperparameter_search': bool(args.get('hyperparameter_search', False))})
     out = run_dir(model, task.request.id or f'local-{uuid.uuid4().hex}', models_path)
     out.mkdir(parents=True, exist_ok=False)
-    mod, fn = PIPELINES[model]
-    pipeline = getattr(importlib.import_module(mod), fn)
-    names = RENAMED.get(model, {})
-    res = pipeline(**{names.get(k, k): v for k, v in args.items()}, save_dir=out, progress=False, on_epoch=_on_epoch(task, model))
-    from rudra_ml.checkpoint import ARTIFACTS
-    result = jsonable({'model': model, 'task_id': task.request.id, 'kwargs': args, 'metrics': res['metrics'],
-                       'checkpoint': res['checkpoint'], 'save_dir': out, 'results': out/ARTIFACTS['results'],
-                       'timings': {**res['timings'], 'task_s': time.perf_counter() - t0},
-                       'params': res.get('params'), 'best_params': res.get('best_params')})
-    return _finish(model, res, result, tracking_uri)
+    res = run_job(model, save_dir=out, progress=False, on_epoch=_on_epoch(task, model), track=True, tracking_uri=tracking_uri,
+                  run_name=f"task {task.request.id}", tags={'rudra_ml.task_id': str(task.request.id)}, **args)
+    return jsonable({'model': model, 'task_id': task.request.id, 'kwargs': args, 'metrics': res['metrics'],
+                     'checkpoint': res['checkpoint'], 'save_dir': out, 'results': out/ARTIFACTS['results'],
+                     'timings': {**res['timings'], 'task_s': time.perf_counter() - t0},
+                     'params': res.get('params'), 'best_params': res.get('best_params'),
+                     'run_id': res['tracking']['run_id'], 'version': res['tracking']['version']})
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #f09d050f
 app = make_app()
@@ -227,17 +163,17 @@ class TrainingTask(Task):
 
 @app.task(bind=True, base=TrainingTask, name='rudra_ml.train_default_predictor')
 def train_default_predictor_task(self, **kwargs):
-    "Train the default predictor (`train_default_predictor`) with `kwargs` into a fresh run folder."
+    "Train the default predictor (its job, `run_job`) with `kwargs` into a fresh run folder."
     return run_training(self, 'default_predictor', kwargs)
 
 @app.task(bind=True, base=TrainingTask, name='rudra_ml.train_cascade_classifier')
 def train_cascade_classifier_task(self, **kwargs):
-    "Train the cascade classifier (`train_cascade_classifier`; `num_simulations` = networks) into a fresh run folder."
+    "Train the cascade classifier (its job; `num_simulations` = networks) into a fresh run folder."
     return run_training(self, 'cascade_classifier', kwargs)
 
 @app.task(bind=True, base=TrainingTask, name='rudra_ml.train_state_forecaster')
 def train_state_forecaster_task(self, **kwargs):
-    "Train the state forecaster (`train_state_forecaster`) into a fresh run folder."
+    "Train the state forecaster (its job) into a fresh run folder."
     return run_training(self, 'state_forecaster', kwargs)
 
 TASKS = {'default_predictor': train_default_predictor_task, 'cascade_classifier': train_cascade_classifier_task,
@@ -282,7 +218,7 @@ def _marker(d:Path, pid:int)->Path: return Path(d)/'workers'/f'{pid}.json'
 def _on_worker_init(sender=None, **kw):
     "Create the data folders (and result tables) before the worker consumes."
     if sender is not None and getattr(sender.app.conf, 'rudra_ml_data_path', None): ensure_folders(sender.app)
-    _warm_worker()   # "ready" then means ready to train: torch, the pipelines and MLflow are loaded before it
+    _warm_worker()   # "ready" then means ready to train: torch, the jobs and MLflow are loaded before it
 
 @worker_ready.connect
 def _on_worker_ready(sender=None, **kw):
@@ -293,12 +229,9 @@ def _on_worker_ready(sender=None, **kw):
     m.write_text(json.dumps({'pid': os.getpid(), 'hostname': getattr(sender, 'hostname', None), 'broker': sender.app.conf.broker_url}))
 
 def _warm_worker():
-    "Import the training pipelines and open the model registry, so that a ready worker starts its first task at once."
-    import importlib
+    "Open the model registry (MLflow imported, the store ready), so that a ready worker starts its first task at once."
     from rudra_ml.registry.tracking import warm_up
-    w = warm_up()
-    for mod, _ in PIPELINES.values(): importlib.import_module(mod)
-    w.join()
+    warm_up().join()   # the training jobs are imported with this module
 
 @worker_shutdown.connect
 def _on_worker_shutdown(sender=None, **kw):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import Dataset
+from fastcore.basics import patch
 
 from ..features.extractor import FEATURE_NAMES, N_FEATURES
 from ..data.splits import group_split, fit_normalization, apply_normalization
@@ -140,3 +141,13 @@ class InstitutionDataset(Dataset):
     def __repr__(self):
         ng = 'no groups' if self.groups is None else f'{len(np.unique(self.groups))} groups'
         return f"InstitutionDataset({len(self)} rows, {self.pos_rate:.1%} positive, {ng}, normalize={self.normalize})"
+
+# %% ../../nbs/training/00_dataset.ipynb #5d50dc88
+@patch
+def subset(self:InstitutionDataset,
+           indices:Sequence[int], # rows to keep
+          )->InstitutionDataset:
+    "A new data set of the rows `indices`, with their groups (normalization statistics not carried over)."
+    i = np.asarray(indices)
+    return InstitutionDataset(self.features[i], self.labels[i], normalize=self.normalize,
+                              groups=None if self.groups is None else self.groups[i])
