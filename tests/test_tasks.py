@@ -66,6 +66,7 @@ def test_embedded_success_reports_progress(setup):
     assert meta['metrics']['val_auc'] == out['metrics']['val_auc']
     assert json.loads(Path(out['results']).read_text())['metrics']['val_auc'] == out['metrics']['val_auc']
 
+@pytest.mark.slow
 def test_epoch_progress_is_reported(setup):
     "The forecaster's epochs are slow enough to be seen one by one: TRAINING meta with epoch, epochs, metric and value."
     env, tmp = setup
@@ -80,6 +81,7 @@ def test_epoch_progress_is_reported(setup):
     assert epochs, seen
     assert {'epoch', 'epochs', 'metric', 'value'} <= set(epochs[-1]) and epochs[-1]['metric'] == 'val_rmse' and epochs[-1]['epochs'] == 3
 
+@pytest.mark.slow
 def test_bad_kwarg_fails_naming_it(setup):
     env, tmp = setup
     app = sender(env)
@@ -93,6 +95,7 @@ def test_bad_kwarg_fails_naming_it(setup):
     assert bad.state == 'FAILURE' and 'num_simulations must be an integer >= 2, got 1' in str(bad.result)
     assert not (tmp/'models').exists()   # nothing was written
 
+@pytest.mark.slow
 def test_killed_worker_never_succeeds(setup):
     env, tmp = setup
     serving = tmp/'models'/'default_predictor'
@@ -132,6 +135,7 @@ def redis_url():
     yield f'redis://127.0.0.1:{port}/0'
     p.terminate(); p.wait(10)
 
+@pytest.mark.slow
 def test_redis_success(setup, redis_url):
     env, tmp = setup
     env = dict(env, RUDRA_ML_CELERY_BROKER_URL=redis_url)
@@ -163,6 +167,7 @@ print(result.state)  # PENDING, TRAINING, SUCCESS, FAILURE
 print(task.id)
 '''
 
+@pytest.mark.slow
 def test_spec_snippet(setup):
     "The spec's call as written, in a fresh process; the worker takes it up (and is killed: the spec's budget is hours)."
     env, tmp = setup
@@ -179,6 +184,7 @@ def test_spec_snippet(setup):
     finally: w.kill()
 
 
+@pytest.mark.slow
 def test_simulations_on_workers_give_the_local_rows(setup):
     "Phase 1 data generation fanned out to a real worker (celery_mapper) equals the local process pool's, row for row."
     import pandas as pd
