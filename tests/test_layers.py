@@ -4,7 +4,9 @@ and no import closes a circle.
 The graph holds EVERY import between the package's modules, wherever it is written: `import` / `from ... import`
 statements at module level or inside functions (relative ones resolved), and loads by literal name,
 `importlib.import_module('rudra_ml.x')`, `import_module('rudra_ml.x')` and `__import__('rudra_ml.x')`.
-A load whose name is computed at run time (a variable) cannot be seen; give it a literal where you can."""
+A load whose name is computed at run time (a variable) cannot be seen; give it a literal where you can.
+Imports under `if TYPE_CHECKING:` count too, on purpose: a circle through type annotations is still two modules that
+cannot be read one without the other. Name what a function reads as a `Protocol` instead (`features.extractor.StepArrays`)."""
 import ast
 from pathlib import Path
 
