@@ -160,6 +160,7 @@ def test_explain(live, eba_ids):
         r = live.post(f'{API}/explain', json={**body, 'top': top})
         assert r.status_code == 422 and loc(r)[-1] == 'top', r.text
 
+@pytest.mark.slow
 def test_explain_without_a_model_503(tmp_path):
     "An unreadable checkpoint: /predict falls back to the Bayesian estimate, /explain answers 503 with the reason, no made-up attributions."
     bad = tmp_path/'nomodel'/'models'/'default_predictor'/'best_model.pt'
@@ -272,6 +273,7 @@ def test_promotion_by_another_process_is_seen(servers, live):
     reg.rollback_model('default_predictor', '0')
     assert live.post(f'{API}/predict', json=body).json()['model_version'].startswith('sha-')
 
+@pytest.mark.slow
 def test_schemathesis(servers, tmp_path):
     "Every check on, over 1,000 generated cases, on the server without a worker (queued tasks never run); mutating routes fuzzed with the token."
     cfg = tmp_path/'schemathesis.toml'
@@ -289,6 +291,7 @@ def test_schemathesis(servers, tmp_path):
     assert n >= 1000 and 'failure' not in out.split('Test cases:')[1].split('\n')[1], out[-2000:]
 
 
+@pytest.mark.slow
 def test_two_worker_processes_share_uploaded_networks(tmp_path):
     "`rudra-ml serve --workers 2`: a network uploaded to one process is known to the other (new connection per request)."
     srv = Server(tmp_path/'two', environment(tmp_path/'two', TOKEN), workers=2).wait()

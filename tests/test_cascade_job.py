@@ -1,9 +1,11 @@
 "The cascade-classifier training job, run end to end with tiny parameters into a temporary folder."
 import json
 import papermill as pm
+import pytest
 from rudra_ml.checkpoint import ARTIFACTS, RESULT_KEYS
 
 
+@pytest.mark.slow
 def test_train_cascade_classifier_job(tmp_path, root):
     shipped = root/'ml_models'/'cascade_classifier'/ARTIFACTS['checkpoint']
     before = shipped.stat().st_mtime_ns if shipped.exists() else None

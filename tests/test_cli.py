@@ -1,6 +1,8 @@
 "The README's main job, run as a user runs it: the `rudra-ml` command in a fresh process."
 import json, subprocess
+import pytest
 
+@pytest.mark.slow
 def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     out = tmp_path/'main'
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--n', '40', '--steps', '8',
@@ -27,6 +29,7 @@ def test_main_job_writes_report(tmp_path, bin_dir, env, root):
                                  else t['gate']['candidate'] <= t['gate']['production'])
 
 
+@pytest.mark.slow
 def test_registry_commands(tmp_path, bin_dir, env, root):
     "register through the API, then list / promote / roll back from the shell; a refused move changes nothing."
     from rudra_ml.registry.model_manager import ModelRegistry
@@ -42,6 +45,7 @@ def test_registry_commands(tmp_path, bin_dir, env, root):
     assert reg.aliases('default_predictor') == {}
     r = run('history', 'default_predictor'); assert r.returncode == 0 and 'rollback' in r.stdout
 
+@pytest.mark.slow
 def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):
     out = tmp_path/'eba'
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--network', 'eba', '--steps', '5',

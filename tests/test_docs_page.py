@@ -23,6 +23,7 @@ def server(tmp_path_factory):
     yield s
     s.stop()
 
+@pytest.mark.slow
 def test_docs_page_renders_the_spec_routes(server):
     browser = chromium()
     r = subprocess.run([browser, '--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000',

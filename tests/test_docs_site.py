@@ -53,12 +53,14 @@ def notebooks():
     "Every notebook the site renders: all of them under nbs/, found, not listed."
     return [p for p in sorted((ROOT/'nbs').rglob('*.ipynb')) if not any(s.startswith(('.', '_')) for s in p.relative_to(ROOT/'nbs').parts)]
 
+@pytest.mark.slow
 def test_every_notebook_has_a_titled_page(site, pages):
     out, seconds = site
     assert len(pages) == len(notebooks()), (len(pages), len(notebooks()))
     assert not [p for p, h in pages.items() if not h.title.strip()]
     assert seconds < 120, seconds
 
+@pytest.mark.slow
 def test_no_broken_link_no_missing_image_no_remote_asset(site, pages):
     out, _ = site
     broken, remote = [], []
@@ -76,6 +78,7 @@ def test_no_broken_link_no_missing_image_no_remote_asset(site, pages):
     assert not broken, broken[:20]
     assert not remote, remote[:20]
 
+@pytest.mark.slow
 def test_every_saved_plot_is_shown(pages):
     from rudra_ml.docs import front_matter
     with_plots = []
@@ -88,6 +91,7 @@ def test_every_saved_plot_is_shown(pages):
         page = next(p for p in pages if Path(p).parent == rel.parent and Path(p).stem == re.sub(r'^\d+_', '', rel.stem))
         assert any(t == 'img' and r.startswith('data:image/png') for t, _, r in pages[page].refs), page
 
+@pytest.mark.slow
 def test_chromium_renders_every_page(server, pages):
     browser = chromium()
     for name in pages:

@@ -1,10 +1,12 @@
 "The state-forecaster training job (papermill), run end to end with tiny parameters into a temporary folder."
 import hashlib, json
 import papermill as pm
+import pytest
 from rudra_ml.checkpoint import ARTIFACTS
 
 def _digest(p): return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None
 
+@pytest.mark.slow
 def test_train_state_forecaster_job(tmp_path, root):
     shipped = root/'ml_models'/'state_forecaster'/'best_model.pt'
     before = _digest(shipped)

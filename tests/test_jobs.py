@@ -1,7 +1,9 @@
 "The papermill job notebooks, run end to end with small parameters into a temporary folder."
 import json
 import papermill as pm
+import pytest
 
+@pytest.mark.slow
 def test_benchmark_job_engine_section(tmp_path, root):
     out = tmp_path/'bench'
     pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
@@ -33,6 +35,7 @@ def test_benchmark_job_engine_section(tmp_path, root):
         assert k in c, k
     assert set(c['baselines']) == {'majority', 'pooled_logistic', 'pooled_gbm'}
 
+@pytest.mark.slow
 def test_benchmark_job_scale_section(tmp_path, root):
     "The scale section at toy sizes: every figure present, fresh-process memory, the same results whichever way the generators ran."
     out = tmp_path/'bench'

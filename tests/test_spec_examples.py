@@ -1,6 +1,7 @@
 """The specification's code snippets, run as written (with `rudra_ml` in place of `app.ml` / `app.engine`).
 
-Each test is one snippet of ../shared/spec/rudra-ml-architecture.md; only the package prefix differs."""
+Each test is one of the specification's snippets (the specification, *RUDRA ML architecture*, is not shipped with the
+repository; DESIGN.md says how it maps onto this package); only the package prefix differs."""
 import os, subprocess, sys, textwrap
 import pytest
 

@@ -70,6 +70,7 @@ def test_embedded_success_reports_progress(setup):
         assert (Path(out['save_dir'])/plot).exists(), plot
     assert {'job/training.png', 'job/test_curves.png'} <= {f.path for f in reg.client.list_artifacts(out['run_id'], 'job')}
 
+@pytest.mark.slow
 def test_epoch_progress_is_reported(setup):
     "The forecaster's epochs are slow enough to be seen one by one: TRAINING meta with epoch, epochs, metric and value."
     env, tmp = setup
@@ -84,6 +85,7 @@ def test_epoch_progress_is_reported(setup):
     assert epochs, seen
     assert {'epoch', 'epochs', 'metric', 'value'} <= set(epochs[-1]) and epochs[-1]['metric'] == 'val_rmse' and epochs[-1]['epochs'] == 3
 
+@pytest.mark.slow
 def test_bad_kwarg_fails_naming_it(setup):
     env, tmp = setup
     app = sender(env)
@@ -97,6 +99,7 @@ def test_bad_kwarg_fails_naming_it(setup):
     assert bad.state == 'FAILURE' and 'num_simulations must be an integer >= 2, got 1' in str(bad.result)
     assert not (tmp/'models').exists()   # nothing was written
 
+@pytest.mark.slow
 def test_killed_worker_never_succeeds(setup):
     env, tmp = setup
     serving = tmp/'models'/'default_predictor'
@@ -136,6 +139,7 @@ def redis_url():
     yield f'redis://127.0.0.1:{port}/0'
     p.terminate(); p.wait(10)
 
+@pytest.mark.slow
 def test_redis_success(setup, redis_url):
     env, tmp = setup
     env = dict(env, RUDRA_ML_CELERY_BROKER_URL=redis_url)
@@ -167,6 +171,7 @@ print(result.state)  # PENDING, TRAINING, SUCCESS, FAILURE
 print(task.id)
 '''
 
+@pytest.mark.slow
 def test_spec_snippet(setup):
     "The spec's call as written, in a fresh process; the worker takes it up (and is killed: the spec's budget is hours)."
     env, tmp = setup
@@ -183,6 +188,7 @@ def test_spec_snippet(setup):
     finally: w.kill()
 
 
+@pytest.mark.slow
 def test_simulations_on_workers_give_the_local_rows(setup):
     "Phase 1 data generation fanned out to a real worker (celery_mapper) equals the local process pool's, row for row."
     import pandas as pd

@@ -60,6 +60,7 @@ def _check(fresh, code:str, **extra_env)->dict:
     out = _run([py, '-c', textwrap.dedent(code)], cwd=work, env={**env, **extra_env})
     return json.loads(out.strip().splitlines()[-1])
 
+@pytest.mark.slow
 def test_wheel_ships_checkpoints_and_eba(fresh):
     _, work, _, purelib = fresh
     r = _check(fresh, '''
@@ -85,6 +86,7 @@ def test_wheel_ships_checkpoints_and_eba(fresh):
     assert Path(r['eba']) == shipped/'eba_2018'/'EBA_2018.csv'
     assert r['banks'] == 48
 
+@pytest.mark.slow
 def test_wheel_trained_models_path_wins(fresh, tmp_path):
     "RUDRA_ML_MODELS_PATH is where training writes; a checkpoint there is read before the shipped one."
     trained = tmp_path/'models'; (trained/'cascade_classifier').mkdir(parents=True)
@@ -99,6 +101,7 @@ def test_wheel_trained_models_path_wins(fresh, tmp_path):
     assert Path(r['cascade']) == trained/'cascade_classifier'/'best_model.pt'
     assert '_shipped' in Path(r['default']).parts
 
+@pytest.mark.slow
 def test_wheel_default_predictor_available(fresh):
     "The spec's `DefaultPredictor()` works from an installed wheel in any working directory."
     r = _check(fresh, '''

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import random
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 from uuid import UUID
 
 import numpy as np
@@ -16,14 +16,13 @@ from fastcore.basics import patch
 
 from ..checks import check_int, check_number
 from ..engine.game_theory import AgentState, GameParams
-from ..engine.simulation import SystemState
 
 # %% auto #0
 __all__ = ['FEATURE_GROUPS', 'FEATURE_NAMES', 'N_FEATURES', 'MIN_CAPITAL_RATIO', 'LGD', 'PAGERANK_DAMPING',
            'EXACT_BETWEENNESS_MAX', 'BETWEENNESS_SAMPLES', 'BETWEENNESS_MEMORY', 'EdgeList', 'edge_list',
            'edge_pattern', 'counterparties', 'pagerank', 'eigenvector_centrality', 'brandes', 'betweenness_sources',
            'betweenness', 'Topology', 'topology', 'topology_features', 'neighborhood_features', 'feature_matrix',
-           'validate_features', 'FeatureExtractor']
+           'validate_features', 'FeatureExtractor', 'StepArrays']
 
 # %% ../../nbs/features/00_extractor.ipynb #14a52eeb
 FEATURE_GROUPS = {
@@ -364,9 +363,25 @@ class FeatureExtractor:
         return self._ids_hash
 
 # %% ../../nbs/features/00_extractor.ipynb #a372440f
+@runtime_checkable
+class StepArrays(Protocol):
+    "What `extract_system` reads of one simulation step (the engine's `SystemState` has these fields)."
+    ids:list                        # institution ids (UUID), engine order
+    liabilities:np.ndarray          # L[i, j]: what i owes j; dense, or scipy CSR
+    capital_ratio:np.ndarray        # every array below: shape [N], engine order
+    liquidity_buffer:np.ndarray
+    credit_exposure:np.ndarray
+    default_probability:np.ndarray
+    stress_level:np.ndarray
+    risk_appetite:np.ndarray
+    defaulted:np.ndarray            # bool
+    price:float                     # securities price
+    volatility:float                # std of the price's log returns so far
+    topology_version:int            # changes only when the set of edges changes (the topology cache keys on it)
+
 @patch
 def extract_system(self:FeatureExtractor,
-                   state:SystemState, # one step of the simulation (arrays in engine order)
+                   state:StepArrays,  # one step of the simulation (arrays in engine order)
                   )->np.ndarray:
     "Features of every institution of `state`: `[N, 20]` float32, rows in `state.ids` order."
     n = len(state.ids)
