@@ -181,31 +181,36 @@ class SimulationResult:
         d = self.defaulted.sum(1)
         return np.diff(d, prepend=0)
 
-    def agent_states(self, t:int=-1)->dict:
-        "`{UUID: AgentState}` at step `t`."
-        cols = [getattr(self, f)[t] for f in STATE_FIELDS]
-        return {i: AgentState(i, *(float(c[k]) for c in cols), is_defaulted=bool(self.defaulted[t, k]))
-                for k, i in enumerate(self.ids)}
+# %% ../../nbs/engine/03_simulation.ipynb #83c21eaf
+@patch
+def agent_states(self:SimulationResult, t:int=-1)->dict:
+    "`{UUID: AgentState}` at step `t`."
+    cols = [getattr(self, f)[t] for f in STATE_FIELDS]
+    return {i: AgentState(i, *(float(c[k]) for c in cols), is_defaulted=bool(self.defaulted[t, k]))
+            for k, i in enumerate(self.ids)}
 
-    def to_frame(self)->pd.DataFrame:
-        "Long table: one row per (step, institution)."
-        T, N = self.capital_ratio.shape
-        df = pd.DataFrame({'step': np.repeat(np.arange(T), N), 'institution': np.tile(np.arange(N), T),
-                           'agent_id': np.tile(np.array([str(i) for i in self.ids]), T),
-                           'name': np.tile(np.array(self.names), T)})
-        for f in (*STATE_FIELDS, 'bayes_probability', 'equity', 'total_assets', 'defaulted', 'action', 'payments', 'ml_used'):
-            df[f] = getattr(self, f).ravel()
-        df['price'] = np.repeat(self.price, N)
-        return df
+# %% ../../nbs/engine/03_simulation.ipynb #a8cdee13
+@patch
+def to_frame(self:SimulationResult)->pd.DataFrame:
+    "Long table: one row per (step, institution)."
+    T, N = self.capital_ratio.shape
+    df = pd.DataFrame({'step': np.repeat(np.arange(T), N), 'institution': np.tile(np.arange(N), T),
+                       'agent_id': np.tile(np.array([str(i) for i in self.ids]), T),
+                       'name': np.tile(np.array(self.names), T)})
+    for f in (*STATE_FIELDS, 'bayes_probability', 'equity', 'total_assets', 'defaulted', 'action', 'payments', 'ml_used'):
+        df[f] = getattr(self, f).ravel()
+    df['price'] = np.repeat(self.price, N)
+    return df
 
-    def summary(self)->dict:
-        "Headline figures of the run."
-        eq0 = self.equity[0].clip(min=0).sum()
-        return {'n': self.n, 'steps': self.steps, 'defaults': int(self.defaulted[-1].sum()),
-                'default_fraction': float(self.defaulted[-1].mean()),
-                'equity_loss_fraction': float(1 - self.equity[-1].clip(min=0).sum()/eq0) if eq0 > 0 else 0.0,
-                'final_price': float(self.price[-1]),
-                'actions': {Action(a).name: int((self.action[1:] == a).sum()) for a in ACTIONS}}
+@patch
+def summary(self:SimulationResult)->dict:
+    "Headline figures of the run."
+    eq0 = self.equity[0].clip(min=0).sum()
+    return {'n': self.n, 'steps': self.steps, 'defaults': int(self.defaulted[-1].sum()),
+            'default_fraction': float(self.defaulted[-1].mean()),
+            'equity_loss_fraction': float(1 - self.equity[-1].clip(min=0).sum()/eq0) if eq0 > 0 else 0.0,
+            'final_price': float(self.price[-1]),
+            'actions': {Action(a).name: int((self.action[1:] == a).sum()) for a in ACTIONS}}
 
 # %% ../../nbs/engine/03_simulation.ipynb #23458d1d
 SPARSE_FROM = 300  # networks of at least this many institutions keep L as a CSR matrix
@@ -264,41 +269,52 @@ class SimulationEngine:
                                      if confidence_threshold is None else float(confidence_threshold))
         check_range('confidence_threshold', self.confidence_threshold, 0, 1)
         self.enable_ml = bool(enable_ml)
-        if risk_monitor is not None and not callable(getattr(risk_monitor, 'systemic_risk', None)):
-            raise TypeError(f"risk_monitor must have a systemic_risk(state) method, got {type(risk_monitor).__name__}")
-        self.risk_monitor = risk_monitor
-        self.ml_predictor = None
-        if self.enable_ml:
-            self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor(self.confidence_threshold)
-            if self.ml_predictor is not None and not isinstance(self.ml_predictor, PDPredictor):
-                raise TypeError(f"ml_predictor must have a predict_system(state) method, got {type(self.ml_predictor).__name__}")
-        self._ml_kw = _threshold_kw(self.ml_predictor, self.confidence_threshold)
+        self._set_models(ml_predictor, risk_monitor)
 
     @property
     def ids(self)->list:
         "Institution ids in engine order."
         return self.bs.ids
 
-    def shock_vector(self, shock)->np.ndarray:
-        "Scenario shock as a share of loans lost per institution, from a number, an array, or `{id: share}`."
-        n = self.bs.n
-        if shock is None: return np.zeros(n)
-        if isinstance(shock, dict):
-            idx, v = self.bs.index(), np.zeros(n)
-            for k, s in shock.items():
-                key = k if isinstance(k, UUID) else UUID(str(k)) if _is_uuid(k) else k
-                if key not in idx: raise KeyError(f"shock names an unknown institution id: {k}")
-                v[idx[key]] = s
-        else:
-            v = np.broadcast_to(np.asarray(shock, float), (n,)).copy() if np.ndim(shock) == 0 else np.asarray(shock, float)
-            if v.shape != (n,): raise ValueError(f"shock must be a number, a length-{n} array or a dict of ids, got shape {v.shape}")
-        check_range('shock', v, 0.0, 1.0)
-        return v
+# %% ../../nbs/engine/03_simulation.ipynb #44a5d44f
+@patch
+def _set_models(self:SimulationEngine,
+                ml_predictor:PDPredictor=None, # a predictor to use instead of the shipped one
+                risk_monitor=None,             # opt-in: `systemic_risk(state) -> probabilities`
+               ):
+    "Check and keep the risk monitor and, with `enable_ml`, the predictor (the shipped one when none is given)."
+    if risk_monitor is not None and not callable(getattr(risk_monitor, 'systemic_risk', None)):
+        raise TypeError(f"risk_monitor must have a systemic_risk(state) method, got {type(risk_monitor).__name__}")
+    self.risk_monitor = risk_monitor
+    self.ml_predictor = None
+    if self.enable_ml:
+        self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor(self.confidence_threshold)
+        if self.ml_predictor is not None and not isinstance(self.ml_predictor, PDPredictor):
+            raise TypeError(f"ml_predictor must have a predict_system(state) method, got {type(self.ml_predictor).__name__}")
+    self._ml_kw = _threshold_kw(self.ml_predictor, self.confidence_threshold)
 
 # %% ../../nbs/engine/03_simulation.ipynb #fbc36545
 def _is_uuid(k)->bool:
+    "Whether `k` reads as a UUID."
     try: UUID(str(k)); return True
     except ValueError: return False
+
+@patch
+def shock_vector(self:SimulationEngine, shock)->np.ndarray:
+    "Scenario shock as a share of loans lost per institution, from a number, an array, or `{id: share}`."
+    n = self.bs.n
+    if shock is None: return np.zeros(n)
+    if isinstance(shock, dict):
+        idx, v = self.bs.index(), np.zeros(n)
+        for k, s in shock.items():
+            key = k if isinstance(k, UUID) else UUID(str(k)) if _is_uuid(k) else k
+            if key not in idx: raise KeyError(f"shock names an unknown institution id: {k}")
+            v[idx[key]] = s
+    else:
+        v = np.broadcast_to(np.asarray(shock, float), (n,)).copy() if np.ndim(shock) == 0 else np.asarray(shock, float)
+        if v.shape != (n,): raise ValueError(f"shock must be a number, a length-{n} array or a dict of ids, got shape {v.shape}")
+    check_range('shock', v, 0.0, 1.0)
+    return v
 
 # %% ../../nbs/engine/03_simulation.ipynb #6aa38b0d
 def _rows(m)->np.ndarray:

@@ -71,6 +71,7 @@ def edge_list(
         raise ValueError(f"liabilities must be finite and >= 0, got {w[k]} at ({rows[k]}, {cols[k]})")
     return EdgeList(rows, cols, w, L.shape[0])
 
+# %% ../../nbs/features/00_extractor.ipynb #a4b1ab0a
 def edge_pattern(
     liabilities, # L[i, j]: what i owes j, dense, sparse or an EdgeList
 )->sparse.csr_array:
@@ -137,6 +138,7 @@ def _out_edges(indptr:np.ndarray, indices:np.ndarray, v:np.ndarray)->tuple:
     m = int(end[-1]) if len(end) else 0
     return indices[np.arange(m) + np.repeat(start - (end - deg), deg)], deg
 
+# %% ../../nbs/features/00_extractor.ipynb #c815d477
 def _brandes_block(indptr, indices, n:int, sources:np.ndarray, visited:np.ndarray, owner:np.ndarray)->np.ndarray:
     "Sum over `sources` of Brandes' dependencies δ_s(v), `[n]`; `visited` (bool) and `owner` (intp) are [n·b] scratch."
     b = len(sources)
@@ -167,6 +169,7 @@ def _brandes_block(indptr, indices, n:int, sources:np.ndarray, visited:np.ndarra
     if not nodes: return np.zeros(n)
     return np.bincount(np.concatenate(nodes), np.concatenate(deps), n)
 
+# %% ../../nbs/features/00_extractor.ipynb #2628dfd5
 def brandes(
     pattern:sparse.csr_array,        # 0/1 adjacency, row i -> column j (every stored entry is an edge)
     sources:np.ndarray=None,         # BFS sources (None: every node)
@@ -186,6 +189,7 @@ def brandes(
         out += _brandes_block(indptr, indices, n, blk, visited[:n*len(blk)], owner[:n*len(blk)])
     return out
 
+# %% ../../nbs/features/00_extractor.ipynb #9321fa43
 def betweenness_sources(
     n:int,                                  # number of nodes
     exact_max:int=EXACT_BETWEENNESS_MAX,    # exact up to this many nodes
@@ -418,6 +422,7 @@ def _graph_edges(network:nx.DiGraph, ids:list)->EdgeList:
         raise ValueError(f"edge weight must be positive and finite, got {w[k]} on ({u} owes {v})")
     return EdgeList(rows, cols, w, len(ids))
 
+# %% ../../nbs/features/00_extractor.ipynb #e6d476ac
 @patch
 def extract_network(self:FeatureExtractor,
                     network:nx.DiGraph,      # the interbank network (edge u -> v: u owes v, `weight` optional)
@@ -442,6 +447,7 @@ def extract_network(self:FeatureExtractor,
     X = feature_matrix(T, e, *A[:, :6].T, A[:, 6].astype(bool), price, volatility)
     return ids, validate_features(X)
 
+# %% ../../nbs/features/00_extractor.ipynb #d0a43da7
 @patch
 def extract(self:FeatureExtractor,
             institution_id:UUID,          # the institution (a node of `network`)

@@ -13,6 +13,8 @@ from uuid import UUID
 import numpy as np
 import networkx as nx
 import torch
+from fastcore.basics import patch
+from threadpoolctl import ThreadpoolController
 
 from ..config import ml_config
 from ..registry.model_manager import serving_checkpoint
@@ -29,9 +31,27 @@ __all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'ENVELOPE', 'SE
 # %% ../../nbs/inference/00_predictor.ipynb #c4cd9410
 log = logging.getLogger('rudra_ml.inference')
 
-# %% ../../nbs/inference/00_predictor.ipynb #a144fe3b
-ROW_CHUNK = 256  # rows per product in `FoldedMLP.thinned` ([256, 30*64] float32: 2 MB)
+# %% ../../nbs/inference/00_predictor.ipynb #0c352188
+def _fold_layers(
+    model:DefaultPredictorModel, # trained network, in eval mode
+    mean:np.ndarray,             # feature means of the training rows
+    std:np.ndarray,              # feature standard deviations of the training rows
+    temperature:float=1.0,       # calibration temperature (logits are divided by it)
+)->tuple:
+    "`(W, b)`: float64 weights and biases of the linear layers with BatchNorm, temperature and normalisation folded in."
+    mods = list(model.layers)
+    W, b = [], []
+    for i in range(0, len(mods) - 1, 4):
+        lin, bn = mods[i], mods[i + 1]
+        s = (bn.weight/torch.sqrt(bn.running_var + bn.eps)).detach().double().numpy()
+        W.append(lin.weight.detach().double().numpy().T*s)
+        b.append((lin.bias.detach().double().numpy() - bn.running_mean.detach().double().numpy())*s + bn.bias.detach().double().numpy())
+    W.append(mods[-1].weight.detach().double().numpy().T/temperature); b.append(mods[-1].bias.detach().double().numpy()/temperature)
+    mean, std = np.asarray(mean, float), np.asarray(std, float)
+    b[0] = b[0] - (mean/std) @ W[0]; W[0] = W[0]/std[:, None]       # normalisation folded into layer 1
+    return W, b
 
+# %% ../../nbs/inference/00_predictor.ipynb #967c191a
 class FoldedMLP:
     "A `DefaultPredictorModel` in eval mode as NumPy: normalisation, BatchNorm and temperature folded into the linear layers."
     def __init__(self,
@@ -44,16 +64,7 @@ class FoldedMLP:
                 ):
         if n_samples < 2: raise ValueError(f"n_samples must be in [2, inf), got {n_samples}")
         if not temperature > 0: raise ValueError(f"temperature must be in (0, inf), got {temperature}")
-        mods = list(model.layers)
-        W, b = [], []
-        for i in range(0, len(mods) - 1, 4):
-            lin, bn = mods[i], mods[i + 1]
-            s = (bn.weight/torch.sqrt(bn.running_var + bn.eps)).detach().double().numpy()
-            W.append(lin.weight.detach().double().numpy().T*s)
-            b.append((lin.bias.detach().double().numpy() - bn.running_mean.detach().double().numpy())*s + bn.bias.detach().double().numpy())
-        W.append(mods[-1].weight.detach().double().numpy().T/temperature); b.append(mods[-1].bias.detach().double().numpy()/temperature)
-        mean, std = np.asarray(mean, float), np.asarray(std, float)
-        b[0] = b[0] - (mean/std) @ W[0]; W[0] = W[0]/std[:, None]       # normalisation folded into layer 1
+        W, b = _fold_layers(model, mean, std, temperature)
         self.W = [w.astype(np.float32) for w in W]; self.b = [v.astype(np.float32) for v in b]
         keep = 1 - model.dropout
         rng = np.random.default_rng(seed)
@@ -80,31 +91,36 @@ class FoldedMLP:
         "Calibrated logits of the full network, `[B]`."
         return self.head(self.hidden(x))
 
-    def thinned(self,
-                h1:np.ndarray,  # first hidden layer `[B, H1]` (`hidden`)
-                start:int=0,    # first mask
-                stop:int=None,  # one past the last mask (None: n_samples)
-               )->np.ndarray:
-        "Calibrated logits of thinned networks `start..stop-1`, `[stop - start, B]`, from the first hidden layer."
-        stop = self.n_samples if stop is None else stop
-        n, B, H = stop - start, len(h1), self.W[1].shape[1]
-        out = np.empty((n, B), np.float32)
-        Wc, bc = self._Wcat[:, start*H:stop*H], self._bcat[start*H:stop*H]
-        Ws = [w[start:stop] for w in self._Ws]
-        for r in range(0, B, ROW_CHUNK):                             # a chunk's activations stay in the CPU cache
-            a = h1[r:r + ROW_CHUNK] @ Wc; a += bc                    # all n thinned networks in one product
-            if not Ws: out[:, r:r + ROW_CHUNK] = a.T; continue       # one hidden layer: `a` holds the logits
-            np.maximum(a, 0, out=a)
-            h = a.reshape(len(a), n, H).transpose(1, 0, 2)           # [n, rows, H2]
-            for j, (w, v) in enumerate(zip(Ws, self.b[2:])):
-                h = np.matmul(h, w); h += v                          # one small product per thinned network
-                if j < len(Ws) - 1: np.maximum(h, 0, out=h)
-            out[:, r:r + ROW_CHUNK] = h[..., 0]
-        return out
+# %% ../../nbs/inference/00_predictor.ipynb #a144fe3b
+ROW_CHUNK = 256  # rows per product in `FoldedMLP.thinned` ([256, 30*64] float32: 2 MB)
 
-    def sample_logits(self, x:np.ndarray)->np.ndarray:
-        "Calibrated logits of every thinned network, `[n_samples, B]`."
-        return self.thinned(self.hidden(x))
+@patch
+def thinned(self:FoldedMLP,
+            h1:np.ndarray,  # first hidden layer `[B, H1]` (`hidden`)
+            start:int=0,    # first mask
+            stop:int=None,  # one past the last mask (None: n_samples)
+           )->np.ndarray:
+    "Calibrated logits of thinned networks `start..stop-1`, `[stop - start, B]`, from the first hidden layer."
+    stop = self.n_samples if stop is None else stop
+    n, B, H = stop - start, len(h1), self.W[1].shape[1]
+    out = np.empty((n, B), np.float32)
+    Wc, bc = self._Wcat[:, start*H:stop*H], self._bcat[start*H:stop*H]
+    Ws = [w[start:stop] for w in self._Ws]
+    for r in range(0, B, ROW_CHUNK):                             # a chunk's activations stay in the CPU cache
+        a = h1[r:r + ROW_CHUNK] @ Wc; a += bc                    # all n thinned networks in one product
+        if not Ws: out[:, r:r + ROW_CHUNK] = a.T; continue       # one hidden layer: `a` holds the logits
+        np.maximum(a, 0, out=a)
+        h = a.reshape(len(a), n, H).transpose(1, 0, 2)           # [n, rows, H2]
+        for j, (w, v) in enumerate(zip(Ws, self.b[2:])):
+            h = np.matmul(h, w); h += v                          # one small product per thinned network
+            if j < len(Ws) - 1: np.maximum(h, 0, out=h)
+        out[:, r:r + ROW_CHUNK] = h[..., 0]
+    return out
+
+@patch
+def sample_logits(self:FoldedMLP, x:np.ndarray)->np.ndarray:
+    "Calibrated logits of every thinned network, `[n_samples, B]`."
+    return self.thinned(self.hidden(x))
 
 # %% ../../nbs/inference/00_predictor.ipynb #dce6cda9
 def _sigmoid(z): return 1/(1 + np.exp(-np.clip(z, -60, 60)))
@@ -114,6 +130,11 @@ def check_features(
 )->np.ndarray:
     "`validate_features(X)` as the predictor reads it: a float32 `[B, 20]` array."
     return np.atleast_2d(validate_features(X)).astype(np.float32, copy=False)
+
+def _check_confidence(confidence)->str:
+    "The confidence mode, checked."
+    if confidence not in ('sequential', 'full'): raise ValueError(f"confidence must be 'sequential' or 'full', got {confidence!r}")
+    return confidence
 
 # %% ../../nbs/inference/00_predictor.ipynb #a4a39d8e
 @dataclass
@@ -135,11 +156,6 @@ class PredictionResult:
         d = asdict(self); d['institution_id'] = str(self.institution_id); return d
 
 # %% ../../nbs/inference/00_predictor.ipynb #46d4048b
-def _check_confidence(confidence)->str:
-    "The confidence mode, checked."
-    if confidence not in ('sequential', 'full'): raise ValueError(f"confidence must be 'sequential' or 'full', got {confidence!r}")
-    return confidence
-
 class DefaultPredictor:
     "Calibrated default probabilities with MC-dropout confidence and a Bayesian fallback."
     def __init__(self,
@@ -167,29 +183,28 @@ class DefaultPredictor:
             log.warning(f"default predictor unavailable, the Bayesian estimate stands: {e}")
             warnings.warn(f"default predictor unavailable, the Bayesian estimate stands: {e}")
 
-    def _load(self):
-        "Load and fold the checkpoint (weights_only), checking its feature list."
-        if self.model_path is None: self.served = serving_checkpoint('default_predictor', self.tracking_uri); self.model_path = self.served.path
-        if not self.model_path.exists(): raise CheckpointError(f"no checkpoint at {self.model_path}")
-        model, meta = load_checkpoint(self.model_path, DefaultPredictorModel, expected={'feature_names': list(FEATURE_NAMES)})
-        for k in ('normalization', 'temperature', 'threshold'):
-            if k not in meta: raise CheckpointError(f"checkpoint {self.model_path} has no {k!r} metadata")
-        norm = meta['normalization']
-        _blas()                              # inspect the BLAS libraries now, not in the first prediction
-        self.net = FoldedMLP(model, norm['mean'], norm['std'], float(meta['temperature']), self.n_samples, self.seed)
-        self.meta, self.decision_threshold = meta, float(meta['threshold'])
-        if self.served is not None and self.served.source == 'registry': self.model_version = str(self.served.version)
-        else: self.model_version = meta.get('version') or 'sha-' + hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:12]
-
     @property
     def is_available(self)->bool:
         "A usable model is loaded."
         return self.net is not None
 
-# %% ../../nbs/inference/00_predictor.ipynb #e384d2a7
-from fastcore.basics import patch
-from threadpoolctl import ThreadpoolController
+# %% ../../nbs/inference/00_predictor.ipynb #aa544b6d
+@patch
+def _load(self:DefaultPredictor):
+    "Load and fold the checkpoint (weights_only), checking its feature list."
+    if self.model_path is None: self.served = serving_checkpoint('default_predictor', self.tracking_uri); self.model_path = self.served.path
+    if not self.model_path.exists(): raise CheckpointError(f"no checkpoint at {self.model_path}")
+    model, meta = load_checkpoint(self.model_path, DefaultPredictorModel, expected={'feature_names': list(FEATURE_NAMES)})
+    for k in ('normalization', 'temperature', 'threshold'):
+        if k not in meta: raise CheckpointError(f"checkpoint {self.model_path} has no {k!r} metadata")
+    norm = meta['normalization']
+    _blas()                              # inspect the BLAS libraries now, not in the first prediction
+    self.net = FoldedMLP(model, norm['mean'], norm['std'], float(meta['temperature']), self.n_samples, self.seed)
+    self.meta, self.decision_threshold = meta, float(meta['threshold'])
+    if self.served is not None and self.served.source == 'registry': self.model_version = str(self.served.version)
+    else: self.model_version = meta.get('version') or 'sha-' + hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:12]
 
+# %% ../../nbs/inference/00_predictor.ipynb #e384d2a7
 _CONTROLLER = None
 def _blas()->ThreadpoolController:
     "One `ThreadpoolController` per process (built on first use: it inspects the loaded libraries)."
@@ -212,6 +227,7 @@ def _one_blas_thread():
             _BLAS_USERS -= 1
             if _BLAS_USERS == 0: _BLAS_LIMITER.restore_original_limits(); _BLAS_LIMITER = None
 
+# %% ../../nbs/inference/00_predictor.ipynb #8a7ffa63
 @patch
 def predict_features(self:DefaultPredictor,
                      X,                        # [B, 20] raw features (FEATURE_NAMES order)
@@ -261,6 +277,7 @@ def sequential_std(net:FoldedMLP,
         if not len(rows): break
     return std, used
 
+# %% ../../nbs/inference/00_predictor.ipynb #675c3068
 @patch
 def _system_pass(self:DefaultPredictor, X, alive, confidence:str, threshold:float)->tuple:
     "`(probability, confidence, std, samples)` of feature rows `X`; 'sequential' measures the `alive` rows only."
@@ -293,6 +310,23 @@ def predict_system(self:DefaultPredictor,
     p, conf, _, _ = self._system_pass(self.extractor.extract_system(state), ~np.asarray(state.defaulted, bool), mode, thr)
     return p, conf
 
+# %% ../../nbs/inference/00_predictor.ipynb #ec6ac565
+def _timed_passes(
+    predictor:DefaultPredictor, # a predictor with a usable model
+    X:np.ndarray,               # feature rows of one state
+    alive:np.ndarray,           # bool: the rows the sequential pass measures
+    thr:float,                  # the engine's threshold
+    repeats:int=3,              # timed passes of each path (the median counts)
+)->tuple:
+    "`(out, secs)`: each path's `_system_pass` output and its median time in seconds, keyed 'sequential' and 'full'."
+    out, secs = {}, {}
+    for mode in ('sequential', 'full'):
+        ts = []
+        for _ in range(max(1, int(repeats))):
+            t0 = time.perf_counter(); out[mode] = predictor._system_pass(X, alive, mode, thr); ts.append(time.perf_counter() - t0)
+        secs[mode] = float(np.median(ts))
+    return out, secs
+
 # %% ../../nbs/inference/00_predictor.ipynb #4bc6728c
 def compare_confidence(
     predictor:DefaultPredictor,       # a predictor with a usable model
@@ -309,12 +343,8 @@ def compare_confidence(
     for st in states:
         t0 = time.perf_counter(); X = predictor.extractor.extract_system(st); t['features'] += time.perf_counter() - t0
         alive, bayes = ~np.asarray(st.defaulted, bool), np.asarray(st.default_probability, float)
-        out = {}
-        for mode in ('sequential', 'full'):
-            ts = []
-            for _ in range(max(1, int(repeats))):
-                t0 = time.perf_counter(); out[mode] = predictor._system_pass(X, alive, mode, thr); ts.append(time.perf_counter() - t0)
-            t[mode] += float(np.median(ts))
+        out, secs = _timed_passes(predictor, X, alive, thr, repeats)
+        for mode in ('sequential', 'full'): t[mode] += secs[mode]
         (p, c, s, k), (pf, cf, sf, _) = out['sequential'], out['full']
         (prob, use, _), (prob_f, use_f, _) = (use_prediction(q, cq, bayes, thr, ~alive) for q, cq in ((p, c), (pf, cf)))  # the engine's rule
         n, n_alive = n + len(X), n_alive + int(alive.sum())
@@ -363,6 +393,7 @@ def predict(self:DefaultPredictor,
     x = self.extractor.extract(institution_id, agent_state, network, all_agent_states)
     return self._results([institution_id], x[None], [agent_state.default_probability], use_confidence, t0)[0]
 
+# %% ../../nbs/inference/00_predictor.ipynb #d2652ee3
 @patch
 def predict_batch(self:DefaultPredictor,
                   network:nx.DiGraph,            # the interbank network

@@ -73,25 +73,28 @@ class CascadeClassifierGNN(nn.Module):
         return {'node_feature_dim': self.node_feature_dim, 'hidden_channels': self.hidden_channels,
                 'num_classes': self.num_classes, 'num_layers': self.num_layers, 'conv': self.conv, 'dropout': self.dropout}
 
-    def _message_pass(self, conv, h, edge_index, edge_weight):
-        "One convolution, giving it the edge weights in the form it takes."
-        if self.conv in ('gcn', 'graph'): return conv(h, edge_index, edge_weight)
-        if self.conv == 'gin':
-            w = edge_weight if edge_weight is not None else h.new_ones(edge_index.shape[1])
-            return conv(h, edge_index, w.view(-1, 1))
-        return conv(h, edge_index)
+# %% ../../nbs/models/01_cascade_classifier.ipynb #7e1d12ae
+@patch
+def _message_pass(self:CascadeClassifierGNN, conv, h, edge_index, edge_weight):
+    "One convolution, giving it the edge weights in the form it takes."
+    if self.conv in ('gcn', 'graph'): return conv(h, edge_index, edge_weight)
+    if self.conv == 'gin':
+        w = edge_weight if edge_weight is not None else h.new_ones(edge_index.shape[1])
+        return conv(h, edge_index, w.view(-1, 1))
+    return conv(h, edge_index)
 
-    def forward(self,
-                x:torch.Tensor,                # [N, F] raw node features (all graphs of the batch stacked)
-                edge_index:torch.Tensor,       # [2, E] debtor -> creditor positions
-                batch:torch.Tensor=None,       # [N] graph of each node; None: one graph
-                edge_weight:torch.Tensor=None, # [E] exposure / creditor equity; None: every edge weighs 1
-               )->torch.Tensor:
-        "Logits `[num_graphs, num_classes]` (before temperature scaling)."
-        if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-        h = F.relu(self.embed((x - self.feature_mean)/self.feature_std))
-        for conv in self.convs: h = F.relu(self._message_pass(conv, h, edge_index, edge_weight))
-        return self.head(global_mean_pool(h, batch))
+@patch
+def forward(self:CascadeClassifierGNN,
+            x:torch.Tensor,                # [N, F] raw node features (all graphs of the batch stacked)
+            edge_index:torch.Tensor,       # [2, E] debtor -> creditor positions
+            batch:torch.Tensor=None,       # [N] graph of each node; None: one graph
+            edge_weight:torch.Tensor=None, # [E] exposure / creditor equity; None: every edge weighs 1
+           )->torch.Tensor:
+    "Logits `[num_graphs, num_classes]` (before temperature scaling)."
+    if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+    h = F.relu(self.embed((x - self.feature_mean)/self.feature_std))
+    for conv in self.convs: h = F.relu(self._message_pass(conv, h, edge_index, edge_weight))
+    return self.head(global_mean_pool(h, batch))
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #697a0f6d
 @patch

@@ -56,36 +56,40 @@ class StateForecastLSTM(nn.Module):
         return {'input_dim': self.input_dim, 'hidden_dim': self.hidden_dim, 'forecast_horizon': self.forecast_horizon,
                 'num_layers': self.num_layers, 'dropout': self.dropout, 'window_size': self.window_size}
 
-    def set_normalization(self,
-                          normalization:dict, # {'mean': [input_dim], 'std': [input_dim]} of the training windows
-                         ):
-        "Store the training statistics the model standardises its inputs with (the buffers `x_mean`, `x_std`)."
-        mean, std = (torch.as_tensor(normalization[k], dtype=torch.float32).reshape(-1) for k in ('mean', 'std'))
-        if mean.shape != (self.input_dim,) or std.shape != (self.input_dim,) or not bool((std > 0).all()):
-            raise ValueError(f"normalization needs {self.input_dim} means and {self.input_dim} positive stds, "
-                             f"got {tuple(mean.shape)} and {tuple(std.shape)}")
-        self.x_mean.copy_(mean); self.x_std.copy_(std)
-        return self
+# %% ../../nbs/models/02_state_forecaster.ipynb #066ce30f
+@patch
+def set_normalization(self:StateForecastLSTM,
+                      normalization:dict, # {'mean': [input_dim], 'std': [input_dim]} of the training windows
+                     ):
+    "Store the training statistics the model standardises its inputs with (the buffers `x_mean`, `x_std`)."
+    mean, std = (torch.as_tensor(normalization[k], dtype=torch.float32).reshape(-1) for k in ('mean', 'std'))
+    if mean.shape != (self.input_dim,) or std.shape != (self.input_dim,) or not bool((std > 0).all()):
+        raise ValueError(f"normalization needs {self.input_dim} means and {self.input_dim} positive stds, "
+                         f"got {tuple(mean.shape)} and {tuple(std.shape)}")
+    self.x_mean.copy_(mean); self.x_std.copy_(std)
+    return self
 
-    @property
-    def normalization(self)->dict:
-        "The normalisation statistics in use, as lists: `{'mean': [...], 'std': [...]}`."
-        return {'mean': self.x_mean.tolist(), 'std': self.x_std.tolist()}
+@patch(as_prop=True)
+def normalization(self:StateForecastLSTM)->dict:
+    "The normalisation statistics in use, as lists: `{'mean': [...], 'std': [...]}`."
+    return {'mean': self.x_mean.tolist(), 'std': self.x_std.tolist()}
 
-    def forward(self,
-                x:torch.Tensor, # [batch, steps, input_dim] features on their documented scale
-               )->torch.Tensor:
-        "Forecast `[batch, forecast_horizon, input_dim]` on the features' scale (clipped to [0, 1] in eval mode)."
-        if x.ndim != 3 or x.shape[-1] != self.input_dim:
-            raise ValueError(f"x must have shape [batch, steps, {self.input_dim}], got {tuple(x.shape)}")
-        z = (x - self.x_mean) / self.x_std
-        h, _ = self.lstm(z)                                            # [B, T, 2h]
-        a = torch.softmax(self.attention(h).squeeze(-1), dim=1)        # [B, T]
-        context = torch.einsum('bt,bth->bh', a, h)
-        delta = self.head(torch.cat([context, h[:, -1]], -1)).view(-1, self.forecast_horizon, self.input_dim)
-        self.last_attention = a.detach()
-        out = x[:, -1:, :] + delta * self.x_std
-        return out if self.training else out.clamp(0, 1)
+# %% ../../nbs/models/02_state_forecaster.ipynb #3a3faad1
+@patch
+def forward(self:StateForecastLSTM,
+            x:torch.Tensor, # [batch, steps, input_dim] features on their documented scale
+           )->torch.Tensor:
+    "Forecast `[batch, forecast_horizon, input_dim]` on the features' scale (clipped to [0, 1] in eval mode)."
+    if x.ndim != 3 or x.shape[-1] != self.input_dim:
+        raise ValueError(f"x must have shape [batch, steps, {self.input_dim}], got {tuple(x.shape)}")
+    z = (x - self.x_mean) / self.x_std
+    h, _ = self.lstm(z)                                            # [B, T, 2h]
+    a = torch.softmax(self.attention(h).squeeze(-1), dim=1)        # [B, T]
+    context = torch.einsum('bt,bth->bh', a, h)
+    delta = self.head(torch.cat([context, h[:, -1]], -1)).view(-1, self.forecast_horizon, self.input_dim)
+    self.last_attention = a.detach()
+    out = x[:, -1:, :] + delta * self.x_std
+    return out if self.training else out.clamp(0, 1)
 
 # %% ../../nbs/models/02_state_forecaster.ipynb #5b561561
 CAPITAL_FLOOR = GameParams().capital_floor   # c*: the engine's capital floor
@@ -175,6 +179,7 @@ def check_sequence(self:EarlyWarningSystem,
         raise ValueError(f"sequence has {int(bad.sum())} NaN or infinite values, first at item {b}, step {t}, {name!r}")
     return x.to(self.device)
 
+# %% ../../nbs/models/02_state_forecaster.ipynb #47626705
 @patch
 def forecast(self:EarlyWarningSystem,
              sequence:torch.Tensor|np.ndarray, # [batch, window_size, input_dim]
