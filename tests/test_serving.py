@@ -20,7 +20,7 @@ def test_the_engine_applies_use_prediction():
     "The engine's phase-2 decision is `use_prediction` with its threshold and the defaulted institutions."
     from rudra_ml.engine.network import generate_network
     from rudra_ml.engine.simulation import SimulationEngine
-    from rudra_ml.inference.serving import use_prediction
+    from rudra_ml.inference.fallback import use_prediction
     n, conf = 20, np.linspace(0, 1, 20)
     class Fixed:   # a PDPredictor: 0.3 everywhere, the confidence rising along the rows
         def predict_system(self, state): return np.full(len(state.ids), 0.3), conf
@@ -36,7 +36,7 @@ def test_the_engine_applies_use_prediction():
 
 def test_load_model_serves_every_model(tmp_path):
     "With an empty registry each model is its shipped checkpoint, version 0."
-    from rudra_ml.inference.serving import load_model
+    from rudra_ml.inference.loading import load_model
     uri = f"sqlite:///{tmp_path/'mlflow.db'}"
     p = load_model('default_predictor', tracking_uri=uri)
     gnn, meta = load_model('cascade_classifier', tracking_uri=uri)

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..config import MLConfig, ml_config
 from ..engine.network import eba_network
 from ..features.request_features import known_network
-from ..inference.serving import serving_model
+from ..inference.loading import serving_model
 from ..registry.model_manager import ModelRegistry
 from ..tasks import ml_tasks
 from .schemas import EBA_ID, PREFIX, PredictRequest

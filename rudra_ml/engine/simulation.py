@@ -437,7 +437,7 @@ def _update_ml_predictions(self:SimulationEngine, state:SystemState, defaulted:n
     except Exception as e:  # a failing model must not stop the simulation: the Bayesian estimate stands
         warnings.warn(f"ML prediction failed at step {state.step} ({e}); using the Bayesian estimate")
         return state.default_probability, np.zeros(len(state.ids), bool)
-    from rudra_ml.inference.serving import use_prediction   # the one fallback rule, the predictor's and the service's too
+    from rudra_ml.inference.fallback import use_prediction   # the one fallback rule, the predictor's and the service's too
     estimate, used, _ = use_prediction(prob, conf, state.default_probability, self.confidence_threshold, defaulted)
     return estimate, used
 

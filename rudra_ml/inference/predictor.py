@@ -22,7 +22,7 @@ from ..engine.game_theory import AgentState
 from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor, validate_features
 from ..models.default_predictor import DefaultPredictorModel
 from ..checkpoint import load_checkpoint, CheckpointError
-from .serving import use_prediction, shared_predictor   # shared_predictor: importable from here as before
+from .fallback import use_prediction
 
 # %% auto #0
 __all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'ENVELOPE', 'SETTLE', 'FoldedMLP', 'check_features',

@@ -168,7 +168,7 @@ def load_cascade_classifier(
     "The trained classifier and its checkpoint metadata (checked to use this converter's features); `model_version` 0 for the local checkpoint."
     model, meta = load_checkpoint(checkpoint_path('cascade_classifier') if path is None else path, CascadeClassifierGNN,
                                   expected={'node_features': list(NODE_FEATURES)}, device=device)
-    return model, {**meta, 'model_version': 0 if path is None else None}   # the registry's production: `rudra_ml.inference.serving.load_model`
+    return model, {**meta, 'model_version': 0 if path is None else None}   # the registry's production: `rudra_ml.inference.loading.load_model`
 
 # %% ../../nbs/models/01_cascade_classifier.ipynb #b0b6bb7d
 class CascadeRiskMonitor:

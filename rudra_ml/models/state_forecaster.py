@@ -239,7 +239,7 @@ def from_checkpoint(cls:EarlyWarningSystem,
     "An early-warning system rebuilt from a checkpoint written by `save` (weights only, no code unpickled)."
     model, meta = load_checkpoint(checkpoint_path(MODEL_NAME) if path is None else path, StateForecastLSTM,
                                   expected={'feature_names': list(STATE_FEATURES)})
-    meta['model_version'] = 0 if path is None else None   # 0: the local checkpoint (the registry's production: `inference.serving.load_model`)
+    meta['model_version'] = 0 if path is None else None   # 0: the local checkpoint (the registry's production: `inference.loading.load_model`)
     ews = cls(model, device=device, calibration=meta.get('calibration'),
               warning_threshold=meta.get('warning_threshold', WARNING_THRESHOLD) if warning_threshold is None else warning_threshold)
     ews.meta = meta
