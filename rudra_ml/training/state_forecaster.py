@@ -194,16 +194,19 @@ class StateForecasterTrainer(SearchMixin):
         self.min_precision, self.min_recall, self.loss_std_floor = min_precision, min_recall, loss_std_floor
         self.ews, self.results = None, None
 
-    @property
-    def params(self)->dict:
-        "The hyperparameters in use."
-        m = self.model
-        return {'hidden_dim': m.hidden_dim if m is not None else self.hidden_dim,
-                'dropout': m.dropout if m is not None else self.dropout, 'lr': self.lr, 'batch_size': self.batch_size,
-                'weight_decay': self.weight_decay, 'samples_per_epoch': self.samples_per_epoch,
-                'max_grad_norm': self.max_grad_norm, 'loss_std_floor': self.loss_std_floor}
 
-    def __repr__(self): return f"StateForecasterTrainer({', '.join(f'{k}={v}' for k, v in self.params.items())})"
+# %% ../../nbs/training/04_state_forecaster.ipynb #e0888611
+@patch(as_prop=True)
+def params(self:StateForecasterTrainer)->dict:
+    "The hyperparameters in use."
+    m = self.model
+    return {'hidden_dim': m.hidden_dim if m is not None else self.hidden_dim,
+            'dropout': m.dropout if m is not None else self.dropout, 'lr': self.lr, 'batch_size': self.batch_size,
+            'weight_decay': self.weight_decay, 'samples_per_epoch': self.samples_per_epoch,
+            'max_grad_norm': self.max_grad_norm, 'loss_std_floor': self.loss_std_floor}
+
+@patch
+def __repr__(self:StateForecasterTrainer): return f"StateForecasterTrainer({', '.join(f'{k}={v}' for k, v in self.params.items())})"
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #fb3bf40d
 def _manifest(tr:WindowSet, va:WindowSet)->dict:
