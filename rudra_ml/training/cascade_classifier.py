@@ -83,6 +83,8 @@ def _f1_score(out:torch.Tensor, y:torch.Tensor)->dict:
     f1 = float(f1_score(y.numpy(), pred, average='macro'))
     return {'score': f1, 'macro_f1': f1, 'accuracy': float((pred == y.numpy()).mean())}
 
+
+# %% ../../nbs/training/03_cascade_classifier.ipynb #fffcbbad
 CASCADE_CARD = dict(
     description=("Graph network classifying a financial network at the moment a shock hits as no cascade (0), local "
                  "cascade (1) or systemic cascade (2): contagion defaults beyond the directly insolvent institutions, "
@@ -140,6 +142,8 @@ def _device(d)->torch.device:
     "`d` as a torch device (None: the configured one)."
     return torch.device(d) if d is not None else ml_config.device
 
+
+# %% ../../nbs/training/03_cascade_classifier.ipynb #618f0372
 @patch
 def fit(self:CascadeClassifierTrainer,
          dataset:CascadeDataset,  # labelled graphs
@@ -179,6 +183,8 @@ def _calibrate(self:CascadeClassifierTrainer,
     val['ece_uncalibrated'] = expected_calibration_error(torch.softmax(zv, 1).numpy(), yv)
     return T, val
 
+
+# %% ../../nbs/training/03_cascade_classifier.ipynb #7404f3f6
 @patch
 def evaluate(self:CascadeClassifierTrainer,
              dataset:CascadeDataset, # labelled graphs

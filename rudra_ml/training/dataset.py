@@ -100,47 +100,54 @@ class InstitutionDataset(Dataset):
         self._norm = stats
         if self.normalize: self._xn = None if stats is None else apply_normalization(self._x, stats)
 
-    def fit_normalization(self,
-                          indices:Sequence[int]|None=None, # training rows; None uses all rows (only for data never validated on)
-                         )->dict:
-        "Fit mean/std on the rows `indices` (the training rows) and use them from now on."
-        rows = self.features if indices is None else self.features[np.asarray(indices)]
-        self.normalization = fit_normalization(rows)
-        return self.normalization
+# %% ../../nbs/training/00_dataset.ipynb #345dc40a
+@patch
+def fit_normalization(self:InstitutionDataset,
+                      indices:Sequence[int]|None=None, # training rows; None uses all rows (only for data never validated on)
+                     )->dict:
+    "Fit mean/std on the rows `indices` (the training rows) and use them from now on."
+    rows = self.features if indices is None else self.features[np.asarray(indices)]
+    self.normalization = fit_normalization(rows)
+    return self.normalization
 
-    def tensors(self,
-                indices:Sequence[int]|None=None, # rows to return; None for all
-               )->tuple[torch.Tensor, torch.Tensor]:
-        "Features (normalized when `normalize`) and labels of `indices` as float32 tensors."
-        if self._xn is None:
-            raise RuntimeError("normalize=True but no normalization statistics yet: call "
-                               "dataset.fit_normalization(train_indices) first (statistics come from training rows only)")
-        if indices is None: return self._xn, self._y
-        i = torch.as_tensor(np.asarray(indices), dtype=torch.long)
-        return self._xn[i], self._y[i]
+@patch
+def tensors(self:InstitutionDataset,
+            indices:Sequence[int]|None=None, # rows to return; None for all
+           )->tuple[torch.Tensor, torch.Tensor]:
+    "Features (normalized when `normalize`) and labels of `indices` as float32 tensors."
+    if self._xn is None:
+        raise RuntimeError("normalize=True but no normalization statistics yet: call "
+                           "dataset.fit_normalization(train_indices) first (statistics come from training rows only)")
+    if indices is None: return self._xn, self._y
+    i = torch.as_tensor(np.asarray(indices), dtype=torch.long)
+    return self._xn[i], self._y[i]
 
-    def __getitem__(self, i):
-        "Row `i` (or the rows of an index array) as `(x, y)` float32 tensors."
-        if isinstance(i, (int, np.integer)):
-            x, y = self.tensors([i]); return x[0], y[0]
-        return self.tensors(i)
+@patch
+def __getitem__(self:InstitutionDataset, i):
+    "Row `i` (or the rows of an index array) as `(x, y)` float32 tensors."
+    if isinstance(i, (int, np.integer)):
+        x, y = self.tensors([i]); return x[0], y[0]
+    return self.tensors(i)
 
-    def split(self,
-              val_fraction:float=0.2,  # share of groups held out for validation
-              test_fraction:float=0.0, # share of groups held out for testing
-              seed:int=0,              # random seed of the split
-             )->tuple[np.ndarray, np.ndarray, np.ndarray]:
-        "Train, validation, test indices by group (`group_split` on this dataset's groups)."
-        return group_split(self.groups, val_fraction, test_fraction, seed, labels=self.labels)
+# %% ../../nbs/training/00_dataset.ipynb #bc4050ab
+@patch
+def split(self:InstitutionDataset,
+          val_fraction:float=0.2,  # share of groups held out for validation
+          test_fraction:float=0.0, # share of groups held out for testing
+          seed:int=0,              # random seed of the split
+         )->tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Train, validation, test indices by group (`group_split` on this dataset's groups)."
+    return group_split(self.groups, val_fraction, test_fraction, seed, labels=self.labels)
 
-    @property
-    def pos_rate(self)->float:
-        "Share of positive (default) rows."
-        return float(self.labels.mean()) if len(self) else float('nan')
+@patch(as_prop=True)
+def pos_rate(self:InstitutionDataset)->float:
+    "Share of positive (default) rows."
+    return float(self.labels.mean()) if len(self) else float('nan')
 
-    def __repr__(self):
-        ng = 'no groups' if self.groups is None else f'{len(np.unique(self.groups))} groups'
-        return f"InstitutionDataset({len(self)} rows, {self.pos_rate:.1%} positive, {ng}, normalize={self.normalize})"
+@patch
+def __repr__(self:InstitutionDataset):
+    ng = 'no groups' if self.groups is None else f'{len(np.unique(self.groups))} groups'
+    return f"InstitutionDataset({len(self)} rows, {self.pos_rate:.1%} positive, {ng}, normalize={self.normalize})"
 
 # %% ../../nbs/training/00_dataset.ipynb #5d50dc88
 @patch

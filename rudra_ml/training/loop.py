@@ -153,6 +153,8 @@ def fit(self:Trainer,
     try: return self._fit(train_loader, val_loader, epochs, trial, progress, on_epoch)
     finally: torch.set_num_threads(prev)
 
+
+# %% ../../nbs/training/01_loop.ipynb #32859f3e
 @patch
 def _fit(self:Trainer, train_loader, val_loader, epochs, trial, progress, on_epoch=None)->dict:
     "The loop of `fit`, run under its thread setting."

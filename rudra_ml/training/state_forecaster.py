@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from numbers import Real
 from pathlib import Path
 from typing import Sequence
 
@@ -32,13 +31,15 @@ from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, WA
                                               raw_risk_score, apply_calibration, default_proximity)
 from .loop import SearchMixin, Trainer, training_logger
 from .job import ModelJob, Param, an_int, a_number
+from .warning_events import (PRECISION_FLOOR, RECALL_FLOOR, RULES, _check_window_scores, _ews_summary, best_lead,
+                                              event_curve, event_metrics, event_windows, operating_threshold, rule_thresholds,
+                                              shock_lead_bound, threshold_grid, tune_threshold)   # re-exported: the event-level protocol
 
 # %% auto #0
-__all__ = ['RELIABILITY_EDGES', 'PRECISION_FLOOR', 'RECALL_FLOOR', 'STATE_FORECASTER_CARD', 'RULES', 'forecast_metrics',
-           'persistence_forecast', 'LinearARForecaster', 'scaled_mse', 'forecast_score', 'fit_calibration', 'calibrate',
-           'event_windows', 'event_metrics', 'threshold_grid', 'event_curve', 'best_lead', 'shock_lead_bound',
-           'operating_threshold', 'tune_threshold', 'StateForecasterTrainer', 'rule_thresholds', 'evaluate_forecaster',
-           'simulate_split', 'held_out_metrics', 'StateForecasterJob', 'train_state_forecaster', 'feature_screen']
+__all__ = ['RELIABILITY_EDGES', 'STATE_FORECASTER_CARD', 'forecast_metrics', 'persistence_forecast', 'LinearARForecaster',
+           'scaled_mse', 'forecast_score', 'fit_calibration', 'calibrate', 'StateForecasterTrainer',
+           'evaluate_forecaster', 'simulate_split', 'held_out_metrics', 'StateForecasterJob', 'train_state_forecaster',
+           'feature_screen']
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #b60f0e98
 def forecast_metrics(
@@ -55,6 +56,7 @@ def forecast_metrics(
             'mae_per_feature': dict(zip(names, np.abs(e).mean((0, 1)).tolist())),
             'rmse_per_step': np.sqrt((e**2).mean((0, 2))).tolist(), 'mae_per_step': np.abs(e).mean((0, 2)).tolist()}
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #49b28762
 def persistence_forecast(
     x:torch.Tensor|np.ndarray, # [M, window, 7] windows
     horizon:int=FORECAST_HORIZON, # steps to forecast
@@ -63,6 +65,7 @@ def persistence_forecast(
     x = np.asarray(x)
     return np.repeat(x[:, -1:], horizon, axis=1)
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #5d79b699
 class LinearARForecaster:
     "Ridge regression of the future changes on the standardised window: the linear baseline."
     def __init__(self,
@@ -127,163 +130,15 @@ def fit_calibration(
 RELIABILITY_EDGES = (0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # score bins of the reliability tables
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #05caf7e3
-def _check_scores(
-    what:str,   # the argument's name, for the message
-    scores,     # one score per window
-    n:int,      # number of windows
-)->np.ndarray:
-    "`scores` as float64, or a ValueError unless they are `n` finite numbers."
-    s = np.asarray(scores, np.float64)
-    if s.shape != (n,) or not np.isfinite(s).all(): raise ValueError(f"{what} must be {n} finite numbers (one per window), got shape {s.shape}")
-    return s
-
 def calibrate(
     ews:EarlyWarningSystem,          # the system to calibrate
     ws:WindowSet,                    # windows of validation simulations
     raw_scores:np.ndarray|None=None, # their raw scores if already computed
 )->dict:
     "Fit the isotonic calibration of `ews` on the windows' outcomes (default within the horizon), set it and return it."
-    raw = ews.scores(ws)[1] if raw_scores is None else _check_scores('raw_scores', raw_scores, len(ws))
+    raw = ews.scores(ws)[1] if raw_scores is None else _check_window_scores('raw_scores', raw_scores, len(ws))
     ews.calibration = fit_calibration(raw, ws.labels)
     return ews.calibration
-
-# %% ../../nbs/training/04_state_forecaster.ipynb #ecd53aeb
-PRECISION_FLOOR = 0.6   # event-level precision the warnings must reach
-RECALL_FLOOR = 0.8      # ... and the recall, where reachable
-
-# %% ../../nbs/training/04_state_forecaster.ipynb #ed4ebab9
-def event_windows(
-    histories:Sequence[History],          # held-out runs
-    window_size:int=WINDOW_SIZE,          # observed steps
-    forecast_horizon:int=FORECAST_HORIZON,# the warning horizon H
-)->WindowSet:
-    "Every window of the protocol: alive institutions, last observed step `t = W-1 … T-H`, shocks included."
-    return make_windows(histories, window_size, forecast_horizon, drop_shock_horizon=False)
-
-def event_metrics(
-    ws:WindowSet,          # windows from `event_windows`
-    warnings:np.ndarray,   # bool [M]: the rule's warning at each window
-)->dict:
-    "Precision, recall and lead times of the first warnings of each institution-run (protocol above)."
-    w = np.asarray(warnings, bool)
-    if w.shape != (len(ws),): raise ValueError(f"warnings must have one entry per window ({len(ws)}), got shape {w.shape}")
-    H, T = ws.forecast_horizon, ws.series.shape[1] - 1
-    R = len(ws.run_default)
-    first = np.full(R, np.iinfo(np.int64).max)
-    np.minimum.at(first, ws.series_id[w], ws.t_end[w])
-    seen = np.zeros(R, bool); seen[ws.series_id] = True                  # alive at W-1 (has windows)
-    d, shock = ws.run_default, ws.run_shock
-    warned = first < np.iinfo(np.int64).max
-    at_shock = seen & (d == shock)
-    late = seen & (d > T - H + 1)
-    unit = seen & ~at_shock & ~late
-    defaulted = unit & (d >= 0)
-    hit = unit & warned & (d > first) & (d <= first + H)
-    false_alarm = unit & warned & ~hit
-    lead = (d - first)[hit]
-    n_hit, n_fa, n_def = int(hit.sum()), int(false_alarm.sum()), int(defaulted.sum())
-    hit_shock = seen & at_shock & warned & (d > first) & (d <= first + H)
-    return {'precision': n_hit / (n_hit + n_fa) if n_hit + n_fa else float('nan'),
-            'recall': n_hit / n_def if n_def else float('nan'),
-            'median_lead_steps': float(np.median(lead)) if n_hit else float('nan'),
-            'mean_lead_steps': float(lead.mean()) if n_hit else float('nan'),
-            'hits': n_hit, 'false_alarms': n_fa, 'defaults': n_def, 'institution_runs': int(unit.sum()),
-            'n_at_shock': int(at_shock.sum()), 'n_late': int(late.sum()),
-            'recall_incl_shock': (n_hit + int(hit_shock.sum())) / (n_def + int(at_shock.sum())) if n_def + at_shock.sum() else float('nan'),
-            'lead_steps': lead.tolist()}
-
-# %% ../../nbs/training/04_state_forecaster.ipynb #3ccbee42
-def threshold_grid(
-    scores:np.ndarray, # [M] scores of the windows
-    n:int=300,         # number of quantiles
-)->np.ndarray:
-    "Candidate thresholds: score quantiles whose upper-tail share runs log-evenly from 1/2 to 1/10,000 (dense where warnings are rare)."
-    return np.unique(np.quantile(np.asarray(scores, np.float64), 1 - np.geomspace(0.5, 1e-4, n)))
-
-def event_curve(
-    ew:WindowSet,        # windows from `event_windows`
-    scores:np.ndarray,   # [M] a rule's score of each window (higher = riskier)
-    candidates:Sequence[float]|None=None, # thresholds (None: `threshold_grid(scores)`)
-)->pd.DataFrame:
-    "Event-level precision, recall, median and mean lead of the rule `scores >= threshold`, per threshold."
-    s = _check_scores('scores', scores, len(ew))
-    if candidates is None: candidates = threshold_grid(s)
-    rows = []
-    for c in candidates:
-        m = event_metrics(ew, s >= c)
-        rows.append({'threshold': float(c), **{k: m[k] for k in ('precision', 'recall', 'median_lead_steps', 'mean_lead_steps',
-                                                                 'hits', 'false_alarms')}})
-    return pd.DataFrame(rows)
-
-def best_lead(
-    curve:pd.DataFrame,       # from `event_curve`
-    min_precision:float=PRECISION_FLOOR, # precision floor
-    min_recall:float=RECALL_FLOOR,       # recall floor
-)->float:
-    "The longest median lead of the curve's thresholds that reach both floors (NaN if none does)."
-    ok = curve[(curve.precision >= min_precision) & (curve.recall >= min_recall)]
-    return float(ok.median_lead_steps.max()) if len(ok) else float('nan')
-
-def shock_lead_bound(
-    ew:WindowSet, # windows from `event_windows`
-)->np.ndarray:
-    "Per default of the protocol, the longest lead a rule that does not foresee the scenario shock can have (int [defaults])."
-    H, T, W = ew.forecast_horizon, ew.series.shape[1] - 1, ew.window_size
-    seen = np.zeros(len(ew.run_default), bool); seen[ew.series_id] = True
-    d, shock = ew.run_default, ew.run_shock
-    unit = seen & (d >= 0) & (d != shock) & (d <= T - H + 1)
-    d, shock = d[unit], shock[unit]
-    bound = np.minimum(H, d - (W - 1))
-    return np.where(d > shock, np.minimum(bound, d - shock), bound)
-
-# %% ../../nbs/training/04_state_forecaster.ipynb #c4195529
-def operating_threshold(
-    ew:WindowSet,              # windows from `event_windows` (validation runs)
-    scores:np.ndarray,         # [M] the rule's score of each window (higher = riskier)
-    min_precision:float=PRECISION_FLOOR, # the event-level precision the threshold must reach
-    min_recall:float|None=RECALL_FLOOR,  # ... and the recall (None: maximise recall at `min_precision` instead)
-    candidates:Sequence[float]|None=None, # thresholds to try (None: `threshold_grid(scores)`)
-)->tuple[float, dict]:
-    "The threshold of the policy above on the event windows `ew`, and its metrics (with the policy that chose it)."
-    for name, v in (('min_precision', min_precision), ('min_recall', min_recall)):
-        if v is not None and (isinstance(v, bool) or not (isinstance(v, Real) and 0 <= v <= 1)):
-            raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
-    cv = event_curve(ew, scores, candidates)
-    p, r = cv.precision.to_numpy(), cv.recall.to_numpy()
-    med, mean = cv.median_lead_steps.fillna(0).to_numpy(), cv.mean_lead_steps.fillna(0).to_numpy()
-    f1 = np.nan_to_num(2*p*r / np.where(p + r > 0, p + r, np.nan))
-    def pick(mask, *keys):   # the first row of `mask` with the largest keys (candidate order breaks ties)
-        rows = np.flatnonzero(mask)
-        return rows[max(range(len(rows)), key=lambda j: tuple(k[rows[j]] for k in keys))]
-    ok = np.nan_to_num(p, nan=-1) >= min_precision
-    both = ok & (min_recall is not None) & (np.nan_to_num(r, nan=-1) >= (min_recall or 0))
-    if both.any():
-        i, policy = pick(both, med, mean, r), f'longest median lead at precision >= {min_precision} and recall >= {min_recall}'
-    elif ok.any():
-        why = '' if min_recall is None else f' (no threshold reached recall {min_recall} at that precision)'
-        i, policy = pick(ok, r, mean), f'max recall at precision >= {min_precision}{why}'
-    else:
-        i = pick(np.ones(len(cv), bool), f1)
-        policy = 'none: no threshold gives a hit on these runs' if f1[i] == 0 else f'best F1 (no threshold reached precision {min_precision})'
-    c = float(cv.threshold[i])
-    m = event_metrics(ew, np.asarray(scores, np.float64) >= c)
-    return (float('nan') if f1[i] == 0 and not ok.any() else c), {**m, 'policy': policy}
-
-# %% ../../nbs/training/04_state_forecaster.ipynb #ec6686c5
-def tune_threshold(
-    ews:EarlyWarningSystem,              # the calibrated system
-    histories:Sequence[History],         # validation runs
-    min_precision:float=PRECISION_FLOOR, # the event-level precision to reach
-    min_recall:float|None=RECALL_FLOOR,  # the event-level recall to reach (see `operating_threshold`)
-    raw_scores:np.ndarray|None=None,     # raw scores of `event_windows(histories)` if already computed
-)->dict:
-    "Set the `warning_threshold` of `ews` by `operating_threshold` on the calibrated scores of `histories`; return its metrics."
-    ew = event_windows(histories, ews.model.window_size, ews.model.forecast_horizon)
-    raw = ews.scores(ew)[1] if raw_scores is None else _check_scores('raw_scores', raw_scores, len(ew))
-    thr, m = operating_threshold(ew, apply_calibration(raw, ews.calibration), min_precision, min_recall)
-    if np.isnan(thr): thr = ews.warning_threshold      # nothing to learn from these runs: keep the threshold
-    ews.warning_threshold = thr
-    return {'threshold': thr, **{k: v for k, v in m.items() if k != 'lead_steps'}}
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #2fcb65fd
 STATE_FORECASTER_CARD = dict(
@@ -306,6 +161,7 @@ STATE_FORECASTER_CARD = dict(
                  "every state series of the engine, how far a forecast beats persistence on it. "
                  "Calibration is from validation simulations; see the benchmark for held-out figures."))
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #db57034d
 class StateForecasterTrainer(SearchMixin):
     "Trains a `StateForecastLSTM` on windows with the shared `Trainer`, then calibrates its early-warning score."
     search_space = {'lr': (3e-4, 5e-3, 'log'), 'dropout': (0.0, 0.3), 'batch_size': [128, 256, 512],
@@ -338,16 +194,19 @@ class StateForecasterTrainer(SearchMixin):
         self.min_precision, self.min_recall, self.loss_std_floor = min_precision, min_recall, loss_std_floor
         self.ews, self.results = None, None
 
-    @property
-    def params(self)->dict:
-        "The hyperparameters in use."
-        m = self.model
-        return {'hidden_dim': m.hidden_dim if m is not None else self.hidden_dim,
-                'dropout': m.dropout if m is not None else self.dropout, 'lr': self.lr, 'batch_size': self.batch_size,
-                'weight_decay': self.weight_decay, 'samples_per_epoch': self.samples_per_epoch,
-                'max_grad_norm': self.max_grad_norm, 'loss_std_floor': self.loss_std_floor}
 
-    def __repr__(self): return f"StateForecasterTrainer({', '.join(f'{k}={v}' for k, v in self.params.items())})"
+# %% ../../nbs/training/04_state_forecaster.ipynb #e0888611
+@patch(as_prop=True)
+def params(self:StateForecasterTrainer)->dict:
+    "The hyperparameters in use."
+    m = self.model
+    return {'hidden_dim': m.hidden_dim if m is not None else self.hidden_dim,
+            'dropout': m.dropout if m is not None else self.dropout, 'lr': self.lr, 'batch_size': self.batch_size,
+            'weight_decay': self.weight_decay, 'samples_per_epoch': self.samples_per_epoch,
+            'max_grad_norm': self.max_grad_norm, 'loss_std_floor': self.loss_std_floor}
+
+@patch
+def __repr__(self:StateForecasterTrainer): return f"StateForecasterTrainer({', '.join(f'{k}={v}' for k, v in self.params.items())})"
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #fb3bf40d
 def _manifest(tr:WindowSet, va:WindowSet)->dict:
@@ -481,25 +340,6 @@ def save(self:StateForecasterTrainer,
     write_results(folder, {**res, 'checkpoint': str(path), 'params': p, 'evaluation': ev}, keys=RESULT_KEYS + ('params', 'evaluation'))
     return path
 
-# %% ../../nbs/training/04_state_forecaster.ipynb #c375ce32
-RULES = {'stress_rule': lambda x: x[:, -1, STATE_FEATURES.index('stress_level')],
-         'proximity_rule': lambda x: default_proximity(x[:, -1])}
-
-def _ews_summary(m:dict)->dict:
-    "The figures of `event_metrics` that reports keep."
-    return {k: m[k] for k in ('precision', 'recall', 'median_lead_steps', 'mean_lead_steps', 'hits', 'false_alarms',
-                              'defaults', 'institution_runs', 'n_at_shock', 'recall_incl_shock')}
-
-def rule_thresholds(
-    val_histories:Sequence[History], # validation runs
-    min_precision:float=PRECISION_FLOOR, # the policy of `operating_threshold`
-    min_recall:float|None=RECALL_FLOOR,  # ... and its recall floor
-)->dict:
-    "The operating threshold of each rule of `RULES` on the validation runs."
-    ew = event_windows(val_histories)
-    x = ew.inputs().numpy()
-    return {k: operating_threshold(ew, f(x), min_precision, min_recall)[0] for k, f in RULES.items()}
-
 # %% ../../nbs/training/04_state_forecaster.ipynb #bbc60fa0
 def _forecast_errors(
     ews:EarlyWarningSystem,  # the trained, calibrated system
@@ -516,6 +356,7 @@ def _forecast_errors(
     return {'forecast': forecast_metrics(f, y), 'n_test_windows': len(te), 'n_test_simulations': int(len(np.unique(te.simulation_id))),
             'baselines': base, 'reliability': rel.to_dict('list')}
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #6c65e58c
 def _warning_figures(
     ews:EarlyWarningSystem,      # the trained, calibrated system
     ew:WindowSet,                # every window of the test runs (`event_windows`)
