@@ -38,3 +38,34 @@ def test_mentions_finds_each_spelling():
 
 def test_the_design_document_is_in_the_repo():
     assert (ROOT/'DESIGN.md').is_file()
+
+
+MAX_FUNCTION_LINES, MAX_MODULE_LINES = 60, 650   # a function reads on one screen; a module is one concern
+
+def package_modules(root:Path=ROOT)->list:
+    "The package's modules, the generated `_modidx.py` (nbdev's index) left out."
+    return [p for p in sorted((root/'rudra_ml').rglob('*.py')) if p.name != '_modidx.py']
+
+
+def long_functions(path:Path, limit:int=MAX_FUNCTION_LINES)->list:
+    "`(lines, name)` of every function or method in `path` longer than `limit` lines."
+    import ast
+    tree = ast.parse(path.read_text())
+    return [(n.end_lineno - n.lineno + 1, n.name) for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > limit]
+
+
+def test_long_functions_are_found(tmp_path):
+    f = tmp_path/'m.py'
+    f.write_text('def short():\n    return 1\n\ndef long():\n' + '    x = 1\n'*61)
+    assert long_functions(f) == [(62, 'long')]
+
+
+def test_no_function_over_the_limit():
+    found = [f'  {p.relative_to(ROOT)}: {name} ({n} lines)' for p in package_modules() for n, name in long_functions(p)]
+    assert not found, f'functions over {MAX_FUNCTION_LINES} lines (split them into named steps):\n' + '\n'.join(found)
+
+
+def test_no_module_over_the_limit():
+    found = [f'  {p.relative_to(ROOT)}: {n} lines' for p in package_modules() if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES]
+    assert not found, f'modules over {MAX_MODULE_LINES} lines (split them by concern):\n' + '\n'.join(found)
