@@ -78,6 +78,7 @@ def _registered(res:dict)->dict:
     return {'run_id': res['tracking']['run_id'], 'version': res['tracking']['version'], 'promoted': d['promoted'],
             'serving_version': d['serving_version'], 'gate': {k: d[k] for k in ('metric', 'candidate', 'production', 'direction')}}
 
+# %% ../nbs/99_cli.ipynb #8335d6bb
 BUDGETS = {   # the main job's small training budget per model, from its two knobs
     'default_predictor': lambda sims, epochs: dict(num_simulations=sims, epochs=epochs),
     'cascade_classifier': lambda sims, epochs: dict(num_simulations=max(24, 3*sims), epochs=epochs, scenarios_per_network=6),
@@ -143,6 +144,7 @@ def _report(s:dict, shock_list:list, network:str)->str:
     md.append(f"Ran in {s['elapsed_s']} s.\n")
     return '\n'.join(md)
 
+# %% ../nbs/99_cli.ipynb #c8dcf0ee
 def registry_rows(tracking_uri:str|None=None)->list:
     "The registry's versions as report rows: model, version, label, aliases, the gate metric, run id."
     from rudra_ml.registry.model_manager import GATE_METRICS
@@ -180,6 +182,7 @@ def _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)->tuple:
                              'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
                              'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())} for s, r in runs.items()}
 
+# %% ../nbs/99_cli.ipynb #7d4e20b2
 def run_main_job(
     out:str|Path='runs/main',   # folder for the report
     network:str='scale_free',   # network kind (see `build_network`)
@@ -269,6 +272,7 @@ def _registry_cmd(a)->None:
         v = reg.rollback_model(a.model, a.to)
         print(f"{a.model}: production is now " + (f"version {v.version}" if v else "the shipped checkpoint (version 0)"))
 
+# %% ../nbs/99_cli.ipynb #72aa125d
 def _background(model:str, params:dict, wait:bool)->None:
     "Submit a training task; with `wait`, follow its states until it ends."
     from rudra_ml.tasks.ml_tasks import TASKS, check_broker, validate_kwargs
@@ -334,6 +338,7 @@ def _main_job(a)->None:
               + (f"; with ML {ml['defaults']} defaulted" if ml else ''))
     print(f"report: {Path(a.out)/'report.md'}")
 
+# %% ../nbs/99_cli.ipynb #8ffe2752
 def main(argv:list|None=None):
     "The `rudra-ml` command."
     a = _parser().parse_args(argv)

@@ -157,7 +157,7 @@ class NetworkOut(BaseModel):
 
 # %% ../../nbs/api/01_schemas.ipynb #67263971
 class TrainRequest(Strict):
-    "The spec's training body; `model` picks the task; the optional fields are the tasks' own (`TASK_ARGS`)."
+    "The spec's training body; `model` picks the task; the optional fields are the jobs' own (`rudra_ml.training.trainer.validate_params`, `JOBS[model]`)."
     model:Literal[MODEL_NAMES] = 'default_predictor'
     num_simulations:int|None = Field(None, ge=2, le=100_000, description='simulations (networks for the cascade classifier)')
     epochs:int|None = Field(None, ge=1, le=10_000)

@@ -9,6 +9,7 @@ from pathlib import Path
 from uuid import UUID
 
 import networkx as nx
+from fastcore.basics import patch
 
 from ..engine.network import to_arrays
 from ..features.request_features import KnownNetwork, known_network
@@ -96,8 +97,6 @@ class NetworkStore:
         for u in net.ids: self.by_institution.setdefault(u, []).append(net.network_id)
 
 # %% ../../nbs/api/02_store.ipynb #180f0bdc
-from fastcore.basics import patch
-
 @patch
 def _claim(self:NetworkStore, nid:str, upload:str):
     "Write the upload as `<folder>/<id>.json` whole and at once (a hard link), refusing an id another process holds."

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 from torch_geometric.data import Data
 
 from ..config import ml_config
@@ -157,27 +158,31 @@ class CascadeDataset:
         return np.bincount(self.labels, minlength=len(CASCADE_CLASSES)).tolist()
     def __repr__(self): return f"CascadeDataset({len(self)} graphs, {self.meta['network'].nunique()} networks, classes {self.class_counts()})"
 
-    def subset(self, idx)->CascadeDataset:
-        "The graphs at positions `idx`."
-        idx = np.asarray(idx, int)
-        return CascadeDataset([self.graphs[i] for i in idx], self.meta.iloc[idx])
-
-    def balanced(self, seed:int=0)->CascadeDataset:
-        "Every class subsampled (at random, seeded) to the size of the smallest; order kept."
-        y, rng = self.labels, np.random.default_rng(seed)
-        counts = np.bincount(y, minlength=len(CASCADE_CLASSES))
-        if (counts == 0).any(): raise ValueError(f"cannot balance: class counts {counts.tolist()} (a class is missing); generate more scenarios")
-        keep = np.concatenate([rng.choice(np.flatnonzero(y == c), counts.min(), replace=False) for c in range(len(counts))])
-        return self.subset(np.sort(keep))
-
-    def split(self, val_fraction:float=0.15, test_fraction:float=0.15, seed:int=0)->tuple:
-        "Train, validation and test positions, split by network."
-        return group_split(self.groups, val_fraction, test_fraction, seed)
-
     @staticmethod
     def concat(parts:Sequence[CascadeDataset])->CascadeDataset:
         "One data set from several."
         return CascadeDataset([g for p in parts for g in p.graphs], pd.concat([p.meta for p in parts], ignore_index=True))
+
+# %% ../../nbs/data/03_cascade_generator.ipynb #3f64cb9a
+@patch
+def subset(self:CascadeDataset, idx)->CascadeDataset:
+    "The graphs at positions `idx`."
+    idx = np.asarray(idx, int)
+    return CascadeDataset([self.graphs[i] for i in idx], self.meta.iloc[idx])
+
+@patch
+def balanced(self:CascadeDataset, seed:int=0)->CascadeDataset:
+    "Every class subsampled (at random, seeded) to the size of the smallest; order kept."
+    y, rng = self.labels, np.random.default_rng(seed)
+    counts = np.bincount(y, minlength=len(CASCADE_CLASSES))
+    if (counts == 0).any(): raise ValueError(f"cannot balance: class counts {counts.tolist()} (a class is missing); generate more scenarios")
+    keep = np.concatenate([rng.choice(np.flatnonzero(y == c), counts.min(), replace=False) for c in range(len(counts))])
+    return self.subset(np.sort(keep))
+
+@patch
+def split(self:CascadeDataset, val_fraction:float=0.15, test_fraction:float=0.15, seed:int=0)->tuple:
+    "Train, validation and test positions, split by network."
+    return group_split(self.groups, val_fraction, test_fraction, seed)
 
 # %% ../../nbs/data/03_cascade_generator.ipynb #646b6e77
 def network_scenarios(

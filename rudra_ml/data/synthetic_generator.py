@@ -54,6 +54,24 @@ def simulation_rows(
     df['vol_scale'], df['temperature'] = spec.vol_scale, spec.temperature
     return df
 
+# %% ../../nbs/data/02_synthetic_generator.ipynb #6aca77d0
+def _check_sizes(sizes)->tuple:
+    "`sizes` as a tuple of integers >= 3 (one integer is accepted)."
+    if isinstance(sizes, (int, np.integer)): sizes = (sizes,)
+    try: sizes = tuple(sizes)
+    except TypeError: raise ValueError(f"sizes must be a tuple of integers >= 3, got {sizes!r}") from None
+    if not sizes: raise ValueError("sizes must name at least one network size, got ()")
+    return tuple(check_int('sizes', s, 3) for s in sizes)
+
+def _check_topologies(topologies)->tuple:
+    "`topologies` as a non-empty tuple of keys of `TOPOLOGIES` (one name is accepted)."
+    if isinstance(topologies, str): topologies = (topologies,)
+    out = tuple(topologies)
+    bad = [t for t in out if t not in TOPOLOGIES]
+    if not out or bad:
+        raise ValueError(f"topologies must be a non-empty tuple of {', '.join(map(repr, TOPOLOGIES))}, got {bad or topologies!r}")
+    return out
+
 # %% ../../nbs/data/02_synthetic_generator.ipynb #630f5f0b
 class SyntheticDataGenerator:
     "Labelled institution-step rows from many seeded simulations over varied networks and shocks."
@@ -72,16 +90,7 @@ class SyntheticDataGenerator:
                  temperature_range:tuple=(0.0, 0.001), # logit temperature of decisions, uniform
                  contagion:str=None,                 # 'eisenberg_noe' or 'debtrank' (None: ml_config.CONTAGION)
                 ):
-        if isinstance(sizes, (int, np.integer)): sizes = (sizes,)
-        try: sizes = tuple(sizes)
-        except TypeError: raise ValueError(f"sizes must be a tuple of integers >= 3, got {sizes!r}") from None
-        if not sizes: raise ValueError("sizes must name at least one network size, got ()")
-        self.sizes = tuple(check_int('sizes', s, 3) for s in sizes)
-        if isinstance(topologies, str): topologies = (topologies,)
-        self.topologies = tuple(topologies)
-        bad = [t for t in self.topologies if t not in TOPOLOGIES]
-        if not self.topologies or bad:
-            raise ValueError(f"topologies must be a non-empty tuple of {', '.join(map(repr, TOPOLOGIES))}, got {bad or topologies!r}")
+        self.sizes, self.topologies = _check_sizes(sizes), _check_topologies(topologies)
         self.horizon = check_int('horizon', ml_config.LABEL_HORIZON if horizon is None else horizon, 1)
         self.steps = check_int('steps', steps, 1)
         if self.steps < self.horizon: raise ValueError(f"steps must be >= horizon ({self.horizon}) so that some step has a full horizon, got {steps}")
@@ -105,23 +114,25 @@ class SyntheticDataGenerator:
                     vol_scale_range=list(self.vol_scale_range), temperature_range=list(self.temperature_range),
                     contagion=self.contagion)
 
-    def simulation_spec(self,
-                        i:int, # simulation index in this generator's stream (>= 0)
-                       )->SimulationSpec:
-        "The scenario of simulation `i`, drawn from `SeedSequence(seed, spawn_key=(0, i))`."
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(0, check_int('i', i, 0))))
-        topology = self.topologies[rng.integers(len(self.topologies))]
-        n = self.sizes[rng.integers(len(self.sizes))]
-        network_seed, engine_seed = (int(x) for x in rng.integers(2**32, size=2))
-        shock = float(rng.uniform(*self.shock_range))
-        has_targeted = rng.random() < self.targeted_prob
-        hit = rng.random(n) < rng.uniform(*self.targeted_fraction)
-        loss = rng.uniform(*self.targeted_loss, n)
-        targeted = np.where(has_targeted & hit, loss, 0.0)
-        return SimulationSpec(int(i), topology, int(n), network_seed, engine_seed, self.steps, shock=shock,
-                              targeted=tuple(targeted.tolist()), vol_scale=float(rng.uniform(*self.vol_scale_range)),
-                              temperature=float(rng.uniform(*self.temperature_range)), horizon=self.horizon,
-                              contagion=self.contagion)
+# %% ../../nbs/data/02_synthetic_generator.ipynb #23a6680e
+@patch
+def simulation_spec(self:SyntheticDataGenerator,
+                    i:int, # simulation index in this generator's stream (>= 0)
+                   )->SimulationSpec:
+    "The scenario of simulation `i`, drawn from `SeedSequence(seed, spawn_key=(0, i))`."
+    rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(0, check_int('i', i, 0))))
+    topology = self.topologies[rng.integers(len(self.topologies))]
+    n = self.sizes[rng.integers(len(self.sizes))]
+    network_seed, engine_seed = (int(x) for x in rng.integers(2**32, size=2))
+    shock = float(rng.uniform(*self.shock_range))
+    has_targeted = rng.random() < self.targeted_prob
+    hit = rng.random(n) < rng.uniform(*self.targeted_fraction)
+    loss = rng.uniform(*self.targeted_loss, n)
+    targeted = np.where(has_targeted & hit, loss, 0.0)
+    return SimulationSpec(int(i), topology, int(n), network_seed, engine_seed, self.steps, shock=shock,
+                          targeted=tuple(targeted.tolist()), vol_scale=float(rng.uniform(*self.vol_scale_range)),
+                          temperature=float(rng.uniform(*self.temperature_range)), horizon=self.horizon,
+                          contagion=self.contagion)
 
 # %% ../../nbs/data/02_synthetic_generator.ipynb #3787c363
 @patch
@@ -157,6 +168,7 @@ def balance(self:SyntheticDataGenerator,
     out.attrs['generation'] = {**df.attrs.get('generation', {}), 'balance': {'target_samples': int(target_samples), 'default_ratio': float(default_ratio)}}
     return out
 
+# %% ../../nbs/data/02_synthetic_generator.ipynb #4fc5a836
 @patch
 def generate_balanced_dataset(self:SyntheticDataGenerator,
                               target_samples:int=10000,   # rows wanted
@@ -236,6 +248,7 @@ def save(cls:SyntheticDataGenerator,
     mpath.write_text(json.dumps(manifest, indent=2))
     return path
 
+# %% ../../nbs/data/02_synthetic_generator.ipynb #95cf20bd
 @patch(cls_method=True)
 def load(cls:SyntheticDataGenerator,
          name:str,               # data set name given to `save`

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 from ..checks import check_int, check_pair
 from ..engine.network import TOPOLOGIES
@@ -135,29 +136,35 @@ class WindowSet:
         "Whether the run's scenario shock falls within the forecast horizon after the window (bool [M])."
         return _in_horizon(self.run_shock[self.series_id], self.t_end, self.forecast_horizon)
 
-    def _gather(self, idx, offsets)->torch.Tensor:
-        i = np.arange(len(self)) if idx is None else np.asarray(idx)
-        s = torch.as_tensor(self.series_id[i], dtype=torch.long)[:, None]
-        t = torch.as_tensor(self.t_end[i], dtype=torch.long)[:, None] + torch.as_tensor(offsets)[None, :]
-        return self.series[s, t]
-
-    def inputs(self, idx=None)->torch.Tensor:
-        "Input windows `[len(idx), window_size, 7]` (all windows when `idx` is None)."
-        return self._gather(idx, np.arange(-self.window_size + 1, 1))
-
-    def targets(self, idx=None)->torch.Tensor:
-        "Target windows `[len(idx), forecast_horizon, 7]`."
-        return self._gather(idx, np.arange(1, self.forecast_horizon + 1))
-
-    def subset(self, idx)->WindowSet:
-        "The windows `idx` (same series)."
-        idx = np.asarray(idx)
-        return WindowSet(self.series, self.run_sim, self.run_inst, self.run_default, self.run_shock,
-                         self.series_id[idx], self.t_end[idx], self.window_size, self.forecast_horizon)
-
     def __repr__(self):
         return (f"WindowSet({len(self)} windows of {self.window_size}+{self.forecast_horizon} steps from "
                 f"{len(np.unique(self.simulation_id))} simulations, {self.labels.mean():.1%} default within the horizon)")
+
+# %% ../../nbs/data/04_timeseries_loader.ipynb #e8c3983f
+@patch
+def _gather(self:WindowSet, idx, offsets)->torch.Tensor:
+    "Windows `idx` at steps `t_end + offsets` of their series, gathered in one indexing."
+    i = np.arange(len(self)) if idx is None else np.asarray(idx)
+    s = torch.as_tensor(self.series_id[i], dtype=torch.long)[:, None]
+    t = torch.as_tensor(self.t_end[i], dtype=torch.long)[:, None] + torch.as_tensor(offsets)[None, :]
+    return self.series[s, t]
+
+@patch
+def inputs(self:WindowSet, idx=None)->torch.Tensor:
+    "Input windows `[len(idx), window_size, 7]` (all windows when `idx` is None)."
+    return self._gather(idx, np.arange(-self.window_size + 1, 1))
+
+@patch
+def targets(self:WindowSet, idx=None)->torch.Tensor:
+    "Target windows `[len(idx), forecast_horizon, 7]`."
+    return self._gather(idx, np.arange(1, self.forecast_horizon + 1))
+
+@patch
+def subset(self:WindowSet, idx)->WindowSet:
+    "The windows `idx` (same series)."
+    idx = np.asarray(idx)
+    return WindowSet(self.series, self.run_sim, self.run_inst, self.run_default, self.run_shock,
+                     self.series_id[idx], self.t_end[idx], self.window_size, self.forecast_horizon)
 
 # %% ../../nbs/data/04_timeseries_loader.ipynb #22b7588c
 def make_windows(

@@ -204,6 +204,7 @@ def _versions(self:ModelRegistry, name:str)->list:
     if not self._exists(name): return []
     return sorted(int(mv.version) for mv in self.client.search_model_versions(f"name='{name}'"))
 
+# %% ../../nbs/registry/00_model_manager.ipynb #871acba1
 @patch
 def get_version(self:ModelRegistry,
                 model_name:str, # a model name
@@ -358,6 +359,7 @@ def _check_run(self:ModelRegistry, name:str, run_id:str):
     if run.info.experiment_id != self._experiment_id(name):
         raise ValueError(f"run_id {run_id!r} belongs to another experiment than {name!r}'s")
 
+# %% ../../nbs/registry/00_model_manager.ipynb #cf91d811
 @patch
 def _log_run(self:ModelRegistry, name:str, path:Path, metrics:dict, label:str|None, run_id:str|None=None)->str:
     "The run holding the checkpoint (and its card and results) under `model/`, and the metrics: `run_id`'s, else a new finished one."
@@ -376,6 +378,12 @@ def _log_run(self:ModelRegistry, name:str, path:Path, metrics:dict, label:str|No
     except Exception:
         self.client.delete_run(rid); raise
     return rid
+
+@patch
+def _labelled(self:ModelRegistry, name:str, label:str)->list:
+    "The versions of `name` whose `version` tag (the team's label) is `label`."
+    if not self._exists(name): return []
+    return [mv.version for mv in self.client.search_model_versions(f"name='{name}'") if mv.tags.get('version') == label]
 
 # %% ../../nbs/registry/00_model_manager.ipynb #6ef46e52
 @patch
@@ -397,10 +405,8 @@ def register_model(self:ModelRegistry,
     metrics = _file_metrics(path.parent) if metrics is None else _check_metrics(metrics)
     validate_checkpoint(model_name, path)
     with store_lock(self.tracking_uri):
-        if version is not None:
-            dup = [mv.version for mv in self.client.search_model_versions(f"name='{model_name}'")
-                   if mv.tags.get('version') == version] if self._exists(model_name) else []
-            if dup: raise ValueError(f"{model_name} already has a version labelled {version!r} (version {dup[0]}); labels are unique")
+        dup = self._labelled(model_name, version) if version is not None else []
+        if dup: raise ValueError(f"{model_name} already has a version labelled {version!r} (version {dup[0]}); labels are unique")
         if stage == 'production' and not force: gate = self._gate(model_name, metrics, None)
         rid = self._log_run(model_name, path, metrics, version, run_id)
         try:
