@@ -10,7 +10,7 @@ import numpy as np
 from fastapi import HTTPException
 
 from ..features.request_features import ASSUMED, row_features
-from ..inference.serving import use_prediction
+from ..inference.fallback import use_prediction
 from ..explain.explain import explain_default
 from .schemas import Contribution, Explanation, InstitutionState, Prediction
 
