@@ -14,8 +14,8 @@ import numpy as np
 from ..checks import check_range
 
 # %% auto #0
-__all__ = ['STATE_RANGES', 'STATE_FIELDS', 'ACTIONS', 'AgentState', 'Action', 'GameParams', 'counterparty_pd', 'action_payoffs',
-           'choose_actions']
+__all__ = ['STATE_RANGES', 'STATE_FIELDS', 'ACTIONS', 'AgentState', 'Action', 'GameParams', 'run_intensity', 'withdrawal_rate',
+           'hoard_share', 'recall_share', 'counterparty_pd', 'action_payoffs', 'choose_actions']
 
 # %% ../../nbs/engine/00_game_theory.ipynb #24aae78f
 STATE_RANGES = {
@@ -87,12 +87,52 @@ class GameParams:
     base_discount:float = 0.01      # discount expected when selling into a calm market
     securities_return:float = 0.001 # mu: return forgone per unit of securities sold
     temperature:float = 0.0         # 0: best response; > 0: logit choice with this temperature
+    pd_tolerance:float = 0.1        # tau: borrower PD up to which lenders roll its funding over in full
+    rollover_cut:float = 0.5        # rho: share of a loan the most cautious, unstressed lender withdraws per step from a certain defaulter
+    stress_hoarding:float = 1.0     # eta: own stress scales hoarding and withdrawals by (1 + eta s)
 
     def __post_init__(self):
         for k, v in asdict(self).items(): check_range(k, v, 0.0, math.inf)
-        for k in ('lgd', 'hoard_fraction', 'fire_sale_fraction', 'deleverage_fraction', 'capital_floor', 'base_discount'):
+        for k in ('lgd', 'hoard_fraction', 'pd_tolerance', 'rollover_cut', 'fire_sale_fraction', 'deleverage_fraction', 'capital_floor', 'base_discount'):
             check_range(k, getattr(self, k), 0.0, 1.0)
         if self.deleverage_fraction >= 1: raise ValueError(f"deleverage_fraction must be in [0, 1), got {self.deleverage_fraction}")
+
+# %% ../../nbs/engine/00_game_theory.ipynb #31d1d54b
+def run_intensity(
+    default_probability:np.ndarray, # PD of each borrower
+    params:GameParams=None,         # tolerance tau
+)->np.ndarray:
+    "How far each borrower's PD is past the lenders' tolerance: (PD - tau) / (1 - tau), on [0, 1]."
+    p = params or GameParams()
+    pd_ = np.asarray(default_probability, float)
+    if p.pd_tolerance >= 1: return np.zeros_like(pd_)
+    return np.clip((pd_ - p.pd_tolerance)/(1 - p.pd_tolerance), 0, 1)
+
+def withdrawal_rate(
+    risk_appetite:np.ndarray, # r of each lender
+    stress_level:np.ndarray,  # s of each lender
+    params:GameParams=None,   # rho, kappa, eta
+)->np.ndarray:
+    "Share of a loan to a certain defaulter each lender withdraws per step: rho (1 + kappa(1 - r))/(1 + kappa) (1 + eta s)."
+    p = params or GameParams()
+    r, s = np.asarray(risk_appetite, float), np.asarray(stress_level, float)
+    return p.rollover_cut*(1 + p.risk_aversion*(1 - r))/(1 + p.risk_aversion)*(1 + p.stress_hoarding*s)
+
+def hoard_share(
+    stress_level:np.ndarray, # s of each (hoarding) lender
+    params:GameParams=None,  # h_0, eta
+)->np.ndarray:
+    "Share of its interbank loans a hoarder calls back: min(1, h_0 (1 + eta s))."
+    p = params or GameParams()
+    return np.minimum(1.0, p.hoard_fraction*(1 + p.stress_hoarding*np.asarray(stress_level, float)))
+
+def recall_share(
+    intensity:np.ndarray, # x_j of the borrower of each loan (`run_intensity`)
+    rate:np.ndarray,      # m_i of the lender of each loan (`withdrawal_rate`)
+    hoarded:np.ndarray,   # h_i of the lender of each loan (`hoard_share`; 0 if it does not hoard)
+)->np.ndarray:
+    "Share of each loan called back in a step: 1 - (1 - h_i)(1 - min(1, x_j m_i)); broadcasts over loans."
+    return 1 - (1 - np.asarray(hoarded, float))*(1 - np.minimum(1.0, np.asarray(intensity, float)*np.asarray(rate, float)))
 
 # %% ../../nbs/engine/00_game_theory.ipynb #1f36432f
 def counterparty_pd(
@@ -124,7 +164,7 @@ def action_payoffs(
     d = min(1.0, p.base_discount + market_pressure)
     def penalty(l_, c_): return w*(np.maximum(0, need - l_) + p.capital_penalty*np.maximum(0, p.capital_floor/np.maximum(c_, 1e-6) - 1))
     keep = e*margin - penalty(l, c)
-    h = p.hoard_fraction
+    h = hoard_share(s, p)
     hoard = (1 - h)*e*margin - penalty(l + h*e, c)
     fs = p.fire_sale_fraction*sig
     fire = e*margin - fs*(d + p.securities_return) - penalty(l + fs*(1 - d), c - fs*d)
