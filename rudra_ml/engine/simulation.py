@@ -19,7 +19,8 @@ from fastcore.basics import patch
 
 from ..config import ml_config
 from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS, check_range,
-                                         action_payoffs, choose_actions, counterparty_pd)
+                                         action_payoffs, choose_actions, counterparty_pd,
+                                         run_intensity, withdrawal_rate, hoard_share, recall_share)
 from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, check_memory, _row_index
 from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
@@ -459,21 +460,46 @@ def _update_default_probabilities(self:SimulationEngine, st:_State, t:int,
 # %% ../../nbs/engine/03_simulation.ipynb #ecb9ce27
 @patch
 def _decide(self:SimulationEngine, st:_State, est:_Estimate, rng:np.random.Generator)->np.ndarray:
-    "Phase 3: every institution's action (`Action` codes) by expected payoff."
+    "Phase 3: every institution's action (`Action` codes) by expected payoff; the PDs seen are kept for the recalls."
     A, ta = st.L.T, est.total_assets
+    st.seen_pd = est.pd
     sec_share, ib_share, liq = asset_share(st.units*st.price, ta), asset_share(_rows(A), ta), asset_share(st.cash, ta)
     U = action_payoffs(est.capital_ratio, liq, ib_share, sec_share, st.stress, self.bs.risk_appetite,
                        counterparty_pd(A, est.pd), market_pressure=1 - st.price, params=self.game)
     return choose_actions(U, st.defaulted, self.game.temperature, rng)
 
+# %% ../../nbs/engine/03_simulation.ipynb #710e1a3a
+def _per_edge(
+    m,  # dense or CSR matrix
+    f,  # f(rows, cols) -> factor of each entry, from the index arrays of the entries
+):
+    "`m` scaled entry by entry by `f(rows, cols)`: dense (index grids) or CSR (its pattern kept)."
+    if sparse.issparse(m):
+        out = m.copy()
+        out.data = m.data*f(_row_index(m), m.indices)
+        out.eliminate_zeros()
+        return out
+    return m*f(np.arange(m.shape[0])[:, None], np.arange(m.shape[1])[None, :])
+
+@patch
+def _recalls(self:SimulationEngine, st:_State, act:np.ndarray,
+             pd_:np.ndarray, # the default probabilities the agents saw
+            ):
+    "`recall[j, i]`: what borrower j must pay back to lender i this step (None when nobody withdraws)."
+    alive, g = ~st.defaulted, self.game
+    x = np.where(alive, run_intensity(pd_, g), 0.0)                                       # borrowers
+    m = np.where(alive, withdrawal_rate(self.bs.risk_appetite, st.stress, g), 0.0)       # lenders
+    h = np.where(alive & (act == Action.HOARD_LIQUIDITY), hoard_share(st.stress, g), 0.0)
+    if not (x.any() and m.any()) and not h.any(): return None
+    return _per_edge(st.L, lambda j, i: alive[j]*recall_share(x[j], m[i], h[i]))
+
 # %% ../../nbs/engine/03_simulation.ipynb #35423280
 @patch
 def _execute(self:SimulationEngine, st:_State, act:np.ndarray, forced_units:np.ndarray, withdrawal_due:np.ndarray)->float:
-    "Phase 4: recalls by hoarders, sales by fire-sellers and deleveragers, one price impact for all sales."
-    g, P, alive = self.game, st.price, ~st.defaulted
-    # hoarders call back a share of what they lent to solvent borrowers: L[j, i] for lender i
-    hoarder = (act == Action.HOARD_LIQUIDITY)
-    recall = _scale(st.L, alive.astype(float), g.hoard_fraction*hoarder) if hoarder.any() else None   # recall[j, i] owed back by j to i
+    "Phase 4: recalls (funding withdrawn from risky borrowers, hoarding), sales by fire-sellers and deleveragers, one price impact for all sales."
+    g, P = self.game, st.price
+    # lenders withdraw funding from risky borrowers, hoarders call back more: recall[j, i] owed back by j to i
+    recall = self._recalls(st, act, getattr(st, 'seen_pd', st.pd))
     due = _rows(recall) if recall is not None else np.zeros(st.n)
     from_cash = np.minimum(st.cash, due)
     st.cash -= from_cash
