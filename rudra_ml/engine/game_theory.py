@@ -10,12 +10,13 @@ from enum import IntEnum
 from uuid import UUID
 
 import numpy as np
+from scipy import sparse
 
 from ..checks import check_range
 
 # %% auto #0
 __all__ = ['STATE_RANGES', 'STATE_FIELDS', 'ACTIONS', 'AgentState', 'Action', 'GameParams', 'run_intensity', 'withdrawal_rate',
-           'hoard_share', 'recall_share', 'counterparty_pd', 'action_payoffs', 'choose_actions']
+           'hoard_share', 'recall_share', 'recall_matrix', 'counterparty_pd', 'action_payoffs', 'choose_actions']
 
 # %% ../../nbs/engine/00_game_theory.ipynb #24aae78f
 STATE_RANGES = {
@@ -133,6 +134,27 @@ def recall_share(
 )->np.ndarray:
     "Share of each loan called back in a step: 1 - (1 - h_i)(1 - min(1, x_j m_i)); broadcasts over loans."
     return 1 - (1 - np.asarray(hoarded, float))*(1 - np.minimum(1.0, np.asarray(intensity, float)*np.asarray(rate, float)))
+
+# %% ../../nbs/engine/00_game_theory.ipynb #1c100dff
+def recall_matrix(
+    liabilities,               # L[j, i]: what j owes i, dense or scipy CSR
+    intensity:np.ndarray,      # x_j per institution as a borrower (`run_intensity`)
+    rate:np.ndarray,           # m_i per institution as a lender (`withdrawal_rate`; 0 for one that does not act)
+    hoarded:np.ndarray,        # h_i per institution as a lender (`hoard_share`; 0 for one that does not hoard)
+    borrowers:np.ndarray=None, # bool: borrowers asked to pay (None: all)
+):
+    "`R[j, i] = L[j, i] * recall_share(x_j, m_i, h_i)`: what each borrower must pay back to each lender this step."
+    x, m, h = (np.asarray(a, float) for a in (intensity, rate, hoarded))
+    asked = np.ones(len(x)) if borrowers is None else np.asarray(borrowers, float)
+    def share(j, i): return asked[j]*recall_share(x[j], m[i], h[i])
+    if sparse.issparse(liabilities):
+        L = liabilities.tocsr()
+        out = L.copy()
+        out.data = L.data*share(np.repeat(np.arange(L.shape[0]), np.diff(L.indptr)), L.indices)
+        out.eliminate_zeros()
+        return out
+    L = np.asarray(liabilities, float)
+    return L*share(np.arange(L.shape[0])[:, None], np.arange(L.shape[1])[None, :])
 
 # %% ../../nbs/engine/00_game_theory.ipynb #1f36432f
 def counterparty_pd(

@@ -20,7 +20,7 @@ from fastcore.basics import patch
 from ..config import ml_config
 from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS, check_range,
                                          action_payoffs, choose_actions, counterparty_pd,
-                                         run_intensity, withdrawal_rate, hoard_share, recall_share)
+                                         run_intensity, withdrawal_rate, hoard_share, recall_matrix)
 from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, check_memory, _row_index
 from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
@@ -469,18 +469,6 @@ def _decide(self:SimulationEngine, st:_State, est:_Estimate, rng:np.random.Gener
     return choose_actions(U, st.defaulted, self.game.temperature, rng)
 
 # %% ../../nbs/engine/03_simulation.ipynb #710e1a3a
-def _per_edge(
-    m,  # dense or CSR matrix
-    f,  # f(rows, cols) -> factor of each entry, from the index arrays of the entries
-):
-    "`m` scaled entry by entry by `f(rows, cols)`: dense (index grids) or CSR (its pattern kept)."
-    if sparse.issparse(m):
-        out = m.copy()
-        out.data = m.data*f(_row_index(m), m.indices)
-        out.eliminate_zeros()
-        return out
-    return m*f(np.arange(m.shape[0])[:, None], np.arange(m.shape[1])[None, :])
-
 @patch
 def _recalls(self:SimulationEngine, st:_State, act:np.ndarray,
              pd_:np.ndarray, # the default probabilities the agents saw
@@ -491,7 +479,7 @@ def _recalls(self:SimulationEngine, st:_State, act:np.ndarray,
     m = np.where(alive, withdrawal_rate(self.bs.risk_appetite, st.stress, g), 0.0)       # lenders
     h = np.where(alive & (act == Action.HOARD_LIQUIDITY), hoard_share(st.stress, g), 0.0)
     if not (x.any() and m.any()) and not h.any(): return None
-    return _per_edge(st.L, lambda j, i: alive[j]*recall_share(x[j], m[i], h[i]))
+    return recall_matrix(st.L, x, m, h, borrowers=alive)
 
 # %% ../../nbs/engine/03_simulation.ipynb #35423280
 @patch
