@@ -332,8 +332,10 @@ def sequential_std(net:FoldedMLP,
         stop = fails | passes
         std[rows[stop]], used[rows[stop]] = np.where(fails, np.sqrt(vmin), np.sqrt(vmax))[stop], k
         rows, Z, k0 = rows[~stop], Z[:, ~stop], k
-    near = (used == S) & (np.abs(std - s_max) <= GUARD)       # within round-off of the limit: the full pass's own value
-    if near.any(): std[near] = full_std(net, h1)[near]
+    near = (used == S) & (np.abs(std - s_max) <= GUARD)       # within round-off of the limit: the full pass's own value,
+    for r in np.unique(np.flatnonzero(near)//ROW_CHUNK)*ROW_CHUNK:  # from the full pass's own chunk of `ROW_CHUNK` rows
+        c = slice(r, r + ROW_CHUNK)
+        std[c] = np.where(near[c], full_std(net, h1[c]), std[c])
     return std, used
 
 # %% ../../nbs/inference/00_predictor.ipynb #675c3068
