@@ -21,12 +21,14 @@ from ..registry.model_manager import serving_checkpoint
 from ..engine.game_theory import AgentState
 from ..features.extractor import FEATURE_NAMES, N_FEATURES, FeatureExtractor, validate_features
 from ..models.default_predictor import DefaultPredictorModel
+from ..checks import check_range
 from ..checkpoint import load_checkpoint, CheckpointError
 from .fallback import use_prediction
 
 # %% auto #0
-__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'ENVELOPE', 'SETTLE', 'FoldedMLP', 'check_features',
-           'PredictionResult', 'DefaultPredictor', 'sequential_std', 'compare_confidence']
+__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'PASS_STAGES', 'GUARD', 'LOGIT_MARGIN', 'FoldedMLP',
+           'check_features', 'PredictionResult', 'DefaultPredictor', 'full_std', 'unseen_logit_bounds',
+           'variance_bounds', 'sequential_std', 'compare_confidence', 'sweep_confidence']
 
 # %% ../../nbs/inference/00_predictor.ipynb #c4cd9410
 log = logging.getLogger('rudra_ml.inference')
@@ -236,45 +238,104 @@ def predict_features(self:DefaultPredictor,
     "Arrays `(probability, confidence, std)`, each `[B]`; confidence and std are NaN when `use_confidence=False`."
     if not self.is_available: raise RuntimeError(f"no usable model: {self.load_error}")
     X = check_features(X)
+    z, std = np.empty(len(X), np.float32), np.full(len(X), np.nan)
     with _one_blas_thread():                  # small products: one BLAS thread is several times faster
-        h1 = self.net.hidden(X)               # shared by the full network and every thinned one
-        p = _sigmoid(self.net.head(h1).astype(np.float64))
-        if not use_confidence:
-            nan = np.full(len(p), np.nan); return p, nan, nan
-        std = _sigmoid(self.net.thinned(h1).astype(np.float64)).std(0)
+        for r in range(0, len(X), ROW_BLOCK): # the blocks of the sequential pass, so that it can reproduce a block exactly
+            h1 = self.net.hidden(X[r:r + ROW_BLOCK])   # shared by the full network and every thinned one
+            z[r:r + ROW_BLOCK] = self.net.head(h1)
+            if use_confidence: std[r:r + ROW_BLOCK] = full_std(self.net, h1)
+    p = _sigmoid(z.astype(np.float64))
+    if not use_confidence: return p, std, std.copy()
     return p, np.clip(1 - 2*std, 0, 1), std
 
 # %% ../../nbs/inference/00_predictor.ipynb #c0418f76
-ROW_BLOCK = 2048                 # rows per block of the sequential pass
-SEQUENTIAL_STAGES = (5, 10, 20)  # masks seen by every open row at each stopping test; the open rows then see all n_samples
-ENVELOPE = (4.0, 1.5)            # (c, d): the unseen masks' logits taken within the seen mean ± (c sd + d) (and the seen range)
-SETTLE = (20, 0.5)               # (k, a): after k masks, a partial std at most a times the largest passing one passes
+ROW_BLOCK = 2048          # rows per block of both passes (the sequential one recomputes a block exactly as the full one)
+SEQUENTIAL_STAGES = (10,) # masks seen by every open row at each stopping test; the open rows then see all n_samples
+PASS_STAGES = ()          # the stages that also try the IBP pass proof (it costs about as much as it saves, measured below)
+GUARD = 1e-5              # margin of every proof, and the band around the limit where the full pass's own value decides
+LOGIT_MARGIN = (1e-3, 1e-4) # (absolute, relative) widening of the IBP logit bounds: float32 round-off of the products
+
+def full_std(net:FoldedMLP, h1:np.ndarray)->np.ndarray:
+    "The full pass: std of the calibrated probabilities of all `n_samples` thinned networks, `[B]` (float64)."
+    return _sigmoid(net.thinned(h1).astype(np.float64)).std(0)
+
+def _unseen_weights(net:FoldedMLP, k:int)->list:
+    "Elementwise `(min, max)` over masks `k..S-1` of each masked weight matrix (layers 2..), float64; cached on `net`."
+    cache = net.__dict__.setdefault('_unseen', {})
+    if k not in cache:
+        mw = [m[k:, 0, :, None].astype(np.float64)*w.astype(np.float64)[None] for m, w in zip(net.masks, net.W[1:])]
+        cache[k] = [(x.min(0), x.max(0)) for x in mw]
+    return cache[k]
+
+# %% ../../nbs/inference/00_predictor.ipynb #28c8e541
+def unseen_logit_bounds(
+    net:FoldedMLP,   # the folded network with its masks
+    h1:np.ndarray,   # first hidden layer `[B, H1]` (`FoldedMLP.hidden`)
+    k:int,           # masks seen: the bounds hold for thinned networks k..n_samples-1
+)->tuple:
+    "`(lo, hi)`, each `[B]`: every unseen thinned network's calibrated logit lies in `[lo, hi]` (interval bound propagation)."
+    lo = hi = np.asarray(h1, np.float64)
+    layers = _unseen_weights(net, k)
+    for j, (wlo, whi) in enumerate(layers, start=1):
+        b = net.b[j].astype(np.float64)
+        low = lo @ np.maximum(wlo, 0) + hi @ np.minimum(wlo, 0) + b    # inputs are >= 0 (ReLU, and h1)
+        up = hi @ np.maximum(whi, 0) + lo @ np.minimum(whi, 0) + b
+        lo, hi = (np.maximum(low, 0), np.maximum(up, 0)) if j < len(layers) else (low[:, 0], up[:, 0])
+    a, r = LOGIT_MARGIN
+    return lo - a - r*np.abs(lo), hi + a + r*np.abs(hi)
+
+def variance_bounds(
+    P:np.ndarray,   # `[k, B]` the seen probabilities
+    S:int,          # all samples (seen and unseen)
+    a=None,         # `[B]` lower bound of every unseen probability (None: no upper variance bound)
+    b=None,         # `[B]` upper bound of every unseen probability
+)->tuple:
+    "`(vmin, vmax)`, each `[B]`: the full variance over `S` samples is in `[vmin, vmax]` (`vmax` inf without `a`, `b`)."
+    k = len(P); m = S - k
+    mu = P.mean(0); Q = ((P - mu)**2).sum(0)
+    if a is None: return Q/S, np.full(P.shape[1], np.inf)
+    a_, b_, j = np.asarray(a) - mu, np.asarray(b) - mu, np.arange(m + 1)[:, None]
+    return Q/S, (Q + j*b_**2 + (m - j)*a_**2 - (j*b_ + (m - j)*a_)**2/S).max(0)/S
+
+# %% ../../nbs/inference/00_predictor.ipynb #3c05d726
+def _check_stages(stages, S:int)->list:
+    "Stopping stages as sorted distinct integers in [2, S)."
+    out = sorted({int(k) for k in stages})
+    bad = [k for k in out if not 2 <= k < S]
+    if bad: raise ValueError(f"stages must be integers in [2, {S}) (masks seen before a stopping test), got {bad}")
+    return out
 
 def sequential_std(net:FoldedMLP,
-                   h1:np.ndarray,                   # the rows' first hidden layer, `[B, H1]` (`FoldedMLP.hidden`)
-                   confidence_threshold:float,      # the decision the stopping rule settles: 1 - 2 std >= threshold
-                   stages:tuple=SEQUENTIAL_STAGES,  # masks seen at each stopping test (ascending)
-                   envelope:tuple=ENVELOPE,         # (c, d) of the confident stop
-                   settle:tuple=SETTLE,             # (k, a) of the late confident stop
+                   h1:np.ndarray,                   # the block's first hidden layer, `[B, H1]` (`FoldedMLP.hidden`)
+                   confidence_threshold:float,      # the decision the stops prove: 1 - 2 std >= threshold
+                   stages:tuple=SEQUENTIAL_STAGES,  # masks seen at each stopping test
+                   pass_stages:tuple=PASS_STAGES,   # the stages that also try the (IBP) pass proof
+                   measure=None,                    # bool `[B]`: the rows to measure (None: all); others get NaN
                   )->tuple:
-    "Arrays `(std, samples)`, each `[B]`: the std of each row's sampled probabilities over its first `samples` masks."
+    "Arrays `(std, samples)`, each `[B]`: the full-pass std (or the bound that proves its decision) and the masks each row saw."
+    check_range('confidence_threshold', confidence_threshold, 0, 1)
     S, B = net.n_samples, len(h1)
-    s_max, (c, d), (k_late, a_late) = (1 - float(confidence_threshold))/2, envelope, settle
-    std, used = np.empty(B), np.full(B, S, np.int64)
-    rows, k0 = np.arange(B), 0
-    for k in sorted({int(k) for k in stages if 2 <= int(k) < S}) + [S]:
+    s_max = (1 - float(confidence_threshold))/2
+    ks, pass_ks = _check_stages(stages, S), set(_check_stages(pass_stages, S))
+    std, used = np.full(B, np.nan), np.zeros(B, np.int64)
+    rows = np.arange(B) if measure is None else np.flatnonzero(measure)
+    k0, Z = 0, None
+    for k in ks + [S]:
+        if not len(rows): break
         new = net.thinned(h1 if len(rows) == B else h1[rows], k0, k)
         Z = new if k0 == 0 else np.concatenate([Z, new])
-        z = Z.astype(np.float64); p = _sigmoid(z); s = p.std(0)
-        if k == S: std[rows] = s; break
-        m, sd = z.mean(0), z.std(0, ddof=1)
-        hi, lo = np.maximum(z.max(0), m + c*sd + d), np.minimum(z.min(0), m - c*sd - d)
-        fails = np.sqrt(k/S)*s > s_max                                    # proven: the full std exceeds s_max
-        passes = (((_sigmoid(hi) - _sigmoid(lo))/2 <= s_max) & (s <= s_max)) | ((k >= k_late) & (s <= a_late*s_max))
+        P = _sigmoid(Z.astype(np.float64))
+        if k == S: std[rows], used[rows] = P.std(0), S; break
+        lo, hi = unseen_logit_bounds(net, h1[rows], k) if k in pass_ks else (None, None)
+        vmin, vmax = variance_bounds(P, S, None if lo is None else _sigmoid(lo), None if hi is None else _sigmoid(hi))
+        fails, passes = np.sqrt(vmin) >= s_max + GUARD, np.sqrt(vmax) <= s_max - GUARD
         stop = fails | passes
-        std[rows[stop]], used[rows[stop]] = s[stop], k
+        std[rows[stop]], used[rows[stop]] = np.where(fails, np.sqrt(vmin), np.sqrt(vmax))[stop], k
         rows, Z, k0 = rows[~stop], Z[:, ~stop], k
-        if not len(rows): break
+    near = (used == S) & (np.abs(std - s_max) <= GUARD)       # within round-off of the limit: the full pass's own value,
+    for r in np.unique(np.flatnonzero(near)//ROW_CHUNK)*ROW_CHUNK:  # from the full pass's own chunk of `ROW_CHUNK` rows
+        c = slice(r, r + ROW_CHUNK)
+        std[c] = np.where(near[c], full_std(net, h1[c]), std[c])
     return std, used
 
 # %% ../../nbs/inference/00_predictor.ipynb #675c3068
@@ -288,14 +349,11 @@ def _system_pass(self:DefaultPredictor, X, alive, confidence:str, threshold:floa
     X, alive = check_features(X), np.asarray(alive, bool)
     z, std, used = np.empty(len(X), np.float32), np.full(len(X), np.nan), np.zeros(len(X), np.int64)
     with _one_blas_thread():
-        for r in range(0, len(X), ROW_BLOCK):             # a block's activations stay in the CPU cache
+        for r in range(0, len(X), ROW_BLOCK):             # the full pass's blocks
             b = slice(r, r + ROW_BLOCK)
-            h1, a = self.net.hidden(X[b]), alive[b]
+            h1 = self.net.hidden(X[b])
             z[b] = self.net.head(h1)
-            if a.all(): std[b], used[b] = sequential_std(self.net, h1, threshold)
-            elif a.any():
-                i = np.flatnonzero(a) + r
-                std[i], used[i] = sequential_std(self.net, h1[a], threshold)
+            if alive[b].any(): std[b], used[b] = sequential_std(self.net, h1, threshold, measure=alive[b])
     return _sigmoid(z.astype(np.float64)), np.clip(1 - 2*std, 0, 1), std, used
 
 @patch
@@ -365,6 +423,40 @@ def compare_confidence(
             'us_per_institution_step_features': per(t['features']),
             'us_per_institution_step_fast_with_features': per(t['sequential'] + t['features']),
             'us_per_institution_step_full_with_features': per(t['full'] + t['features'])}
+
+# %% ../../nbs/inference/00_predictor.ipynb #36844e6d
+def _check_thresholds(thresholds)->np.ndarray:
+    "`thresholds` as a non-empty 1-D float array of values in [0, 1]."
+    try: t = np.asarray(thresholds, float)
+    except (TypeError, ValueError): raise ValueError(f"thresholds must be numbers in [0, 1], got {thresholds!r}") from None
+    if t.ndim != 1 or not len(t): raise ValueError(f"thresholds must be a non-empty 1-D sequence of numbers in [0, 1], got {thresholds!r}")
+    return check_range('thresholds', t, 0, 1)
+
+def sweep_confidence(
+    predictor:DefaultPredictor,               # a predictor with a usable model
+    X,                                        # [B, 20] raw feature rows (FEATURE_NAMES order)
+    thresholds=np.arange(0.50, 0.951, 0.01),  # the confidence thresholds to check
+    alive=None,                               # bool [B]: the rows the hook measures, as in the engine (None: all)
+)->dict:
+    "The sequential hook's decisions against the full pass's at every threshold: disagreements per threshold and in total."
+    thr = _check_thresholds(thresholds)
+    if not predictor.is_available: raise RuntimeError(f"no usable model: {predictor.load_error}")
+    X = check_features(X)
+    alive = np.ones(len(X), bool) if alive is None else np.asarray(alive, bool)
+    if alive.shape != (len(X),): raise ValueError(f"alive must have one entry per row ({len(X)}), got shape {alive.shape}")
+    t0 = time.perf_counter(); p_f, c_f, _, _ = predictor._system_pass(X, alive, 'full', float(thr[0])); t_full = time.perf_counter() - t0
+    zeros, dis, early, masks, t_seq = np.zeros(len(X)), [], [], [], 0.0
+    for t in thr:
+        t0 = time.perf_counter(); p, c, _, k = predictor._system_pass(X, alive, 'sequential', float(t)); t_seq += time.perf_counter() - t0
+        use, use_f = (use_prediction(q, cq, zeros, float(t), ~alive).used for q, cq in ((p, c), (p_f, c_f)))
+        dis.append(int((use != use_f).sum()))
+        early.append(float((k[alive] < predictor.net.n_samples).mean()) if alive.any() else 0.0)
+        masks.append(float(k[alive].mean()) if alive.any() else 0.0)
+    n = int(alive.sum())
+    return {'thresholds': [round(float(t), 4) for t in thr], 'disagreements': dis, 'disagreements_total': int(sum(dis)),
+            'rows_checked': n, 'decisions_checked': n*len(thr), 'early_share': early, 'mean_samples': masks,
+            'rows_per_s_full': len(X)/t_full if t_full else 0.0,
+            'rows_per_s_sequential': len(X)*len(thr)/t_seq if t_seq else 0.0}
 
 # %% ../../nbs/inference/00_predictor.ipynb #094b2314
 @patch
