@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cli.ipynb #6bbc432c
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, contextlib, json, sys, time
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +26,7 @@ from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
 # %% auto #0
 __all__ = ['OUTCOMES', 'PATHS', 'REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'parse_seeds',
            'scenario_runs', 'outcome_levels', 'paired_effects', 'spread', 'paired_summary', 'train_models',
-           'registry_rows', 'shipped_models', 'run_main_job', 'parse_params', 'train_job', 'main']
+           'registry_rows', 'shipped_models', 'torch_threads', 'run_main_job', 'parse_params', 'train_job', 'main']
 
 # %% ../nbs/99_cli.ipynb #8adf941e
 def build_network(
@@ -299,6 +299,15 @@ def shipped_models(g)->tuple:
     return (DefaultPredictor(model_path=checkpoint_path('default_predictor'), strict=True),
             CascadeRiskMonitor(g, checkpoint=checkpoint_path('cascade_classifier')))
 
+@contextlib.contextmanager
+def torch_threads(n:int=1):
+    "Run the block with `n` torch threads, then restore: the in-loop models see one small batch per step, where threads only contend."
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
+
 # %% ../nbs/99_cli.ipynb #7d4e20b2
 def run_main_job(
     out:str|Path='runs/main',   # folder for the report
@@ -328,7 +337,7 @@ def run_main_job(
     if ml:
         eng_ml = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True,
                                   ml_predictor=predictor, risk_monitor=monitor)
-        modes['ml_on'] = scenario_runs(eng_ml, shock_list, seed_list, progress)
+        with torch_threads(1): modes['ml_on'] = scenario_runs(eng_ml, shock_list, seed_list, progress)
     summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
                'seeds': seed_list, 'contagion': eng.contagion, 'training': training,
                **({'ml_checkpoint': str(checkpoint_path('default_predictor').parent.parent)} if ml and not train else {}),
