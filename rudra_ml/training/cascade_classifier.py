@@ -91,7 +91,7 @@ CASCADE_CARD = dict(
                  "as a share of all institutions, 0 / below / at or above `systemic_fraction`."),
     intended_use=("Early warning inside rudra_ml simulations (`CascadeRiskMonitor`) and what-if analysis of shock "
                   "scenarios on interbank networks with balance sheets."),
-    limitations=("Trained on synthetic networks of 30-80 institutions (scale-free, core-periphery, Erdos-Renyi) and the "
+    limitations=("Trained on synthetic networks (scale-free, core-periphery, Erdos-Renyi; sizes: network_params in the Data table) and the "
                  "engine's contagion mechanics with its random loan shocks switched off; readings late in a run use the "
                  "starting external liabilities and securities holdings. Not a forecast for real banks."))
 
