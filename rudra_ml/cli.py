@@ -225,7 +225,8 @@ def _effects_md(s:dict)->list:
             f"With no shock at all these seeds end with {b['defaults']['mean']:.1f} defaults (10-90%: {b['defaults']['p10']:.1f} to "
             f"{b['defaults']['p90']:.1f}) and lose {b['equity_lost']['mean']:.1%} of system equity ({b['equity_lost']['p10']:.1%} to "
             f"{b['equity_lost']['p90']:.1%}), ML off: background noise, which the paired effect removes by subtracting, seed by seed, "
-            "the no-shock run from the shocked one. Each cell: the mean change (10-90% range over seeds).\n"]
+            "the no-shock run from the shocked one. Each cell: the mean change (10-90% range over seeds); a run can also gain "
+            "equity (a negative loss), so a change in equity lost can exceed 100 pp.\n"]
     modes = ['ml_off'] + (['ml_on', 'ml_on_minus_off'] if ml else [])
     name = {'ml_off': 'ML off', 'ml_on': 'ML on', 'ml_on_minus_off': 'ML on - off'}
     cols = [f"defaults, {name[m]}" for m in modes] + [f"equity lost, {name[m]}" for m in modes]
