@@ -165,8 +165,9 @@ def paired_summary(
 # %% ../nbs/99_cli.ipynb #6581d8d5
 # what the report quotes of each trained model: (model, metrics)
 REPORTED = {'default_predictor': ('val_auc', 'val_f1', 'val_ece'),
-            'cascade_classifier': ('test_macro_f1', 'test_macro_auc', 'test_ece'),
-            'state_forecaster': ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall')}
+            'cascade_classifier': ('test_macro_f1', 'test_macro_auc', 'test_ece', 'test_pooled_logistic_macro_f1', 'test_pooled_gbm_macro_f1'),
+            'state_forecaster': ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall',
+                                 'test_ews_precision', 'test_ews_recall', 'test_proximity_rule_precision', 'test_proximity_rule_recall')}
 
 def _trained(name:str, res:dict)->dict:
     "What the report keeps of a training result (the shared schema): the reported metrics, timings, checkpoint."
@@ -255,10 +256,13 @@ def _report(s:dict, network:str)->str:
                f"ECE {_f(t['val_ece'])} after temperature scaling (T = {t['temperature']:.2f}); data {t['data_s']:.1f} s, training {t['train_s']:.1f} s. "
                f"Checkpoint: `{t['checkpoint']}`.\n"]
         md += ["## Cascade classifier and state forecaster, trained for this run\n",
-               f"Cascade GNN on held-out networks: macro-F1 {_f(c['test_macro_f1'])}, macro AUC {_f(c['test_macro_auc'])}, ECE {_f(c['test_ece'])} "
-               f"({c['data_s'] + c['train_s']:.1f} s with its simulations). State forecaster on held-out simulations: RMSE {_f(f['test_rmse'], '.4f')} "
-               f"(persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on validation runs: precision {_f(f['val_ews_precision'], '.2f')}, "
-               f"recall {_f(f['val_ews_recall'], '.2f')} ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
+               f"Cascade GNN on held-out networks: macro-F1 {_f(c['test_macro_f1'])} (pooled baselines on the same networks: logistic regression "
+               f"{_f(c['test_pooled_logistic_macro_f1'])}, gradient boosting {_f(c['test_pooled_gbm_macro_f1'])}), macro AUC {_f(c['test_macro_auc'])}, "
+               f"ECE {_f(c['test_ece'])} ({c['data_s'] + c['train_s']:.1f} s with its simulations). State forecaster on held-out simulations: "
+               f"RMSE {_f(f['test_rmse'], '.4f')} (persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on held-out runs: precision "
+               f"{_f(f['test_ews_precision'], '.2f')}, recall {_f(f['test_ews_recall'], '.2f')} (the proximity rule: {_f(f['test_proximity_rule_precision'], '.2f')}, "
+               f"{_f(f['test_proximity_rule_recall'], '.2f')}; on validation runs, which set its threshold: {_f(f['val_ews_precision'], '.2f')}, "
+               f"{_f(f['val_ews_recall'], '.2f')}) ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
     elif 'ml_on' in s['levels']:
         md += [f"ML on uses the shipped default predictor and cascade classifier (`{s['ml_checkpoint']}`): no model was trained for this run.\n"]
     if s.get('registry') is not None: md += _registry_md(s['training'], s['registry'])
