@@ -4,12 +4,15 @@
 
 # %% ../nbs/99_cli.ipynb #6bbc432c
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, contextlib, json, sys, time
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from tqdm.auto import tqdm
 
-from .config import PROJECT_ROOT
+from .config import PROJECT_ROOT, checkpoint_path
+from .checks import check_int
 from .engine.network import generate_network, eba_network, TOPOLOGIES
 from .engine.simulation import SimulationEngine
 from .training.job import run_folder
@@ -21,8 +24,9 @@ from .registry.model_manager import MODEL_NAMES, ModelRegistry
 from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
 
 # %% auto #0
-__all__ = ['REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'train_models', 'registry_rows',
-           'run_main_job', 'parse_params', 'train_job', 'main']
+__all__ = ['OUTCOMES', 'PATHS', 'REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'parse_seeds',
+           'scenario_runs', 'outcome_levels', 'paired_effects', 'spread', 'paired_summary', 'train_models',
+           'registry_rows', 'shipped_models', 'torch_threads', 'run_main_job', 'parse_params', 'train_job', 'main']
 
 # %% ../nbs/99_cli.ipynb #8adf941e
 def build_network(
@@ -45,27 +49,125 @@ def parse_shocks(s:str)->list:
     if not out or any(not 0 <= x <= 1 for x in out): raise ValueError(f"shocks must be comma-separated numbers in [0, 1], got {s!r}")
     return out
 
+# %% ../nbs/99_cli.ipynb #17dd0e0d
+def parse_seeds(
+    seeds:int,   # how many simulation seeds each shock (and the no-shock run) runs on
+    seed:int=0,  # the first seed
+)->list:
+    "The simulation seeds of the paired runs: `seeds` consecutive seeds from `seed`."
+    return [int(seed) + k for k in range(check_int('seeds', seeds, 2, 1000))]
+
+# %% ../nbs/99_cli.ipynb #5a2b8132
+OUTCOMES = ('defaults', 'equity_lost')   # what a run is reported by, and a paired effect compares
+
+def scenario_runs(
+    eng:SimulationEngine, # the engine (ML off or on)
+    shock_list:list,      # shock sizes
+    seeds:list,           # simulation seeds (`parse_seeds`)
+    progress:bool=False,  # a progress bar over the runs
+)->dict:
+    "Every seed's run with no shock and with each shock: `{shock: [result per seed]}`, no shock first."
+    shocks = list(dict.fromkeys([0.0, *map(float, shock_list)]))
+    bar = tqdm(total=len(shocks)*len(seeds), disable=not progress, desc='ML on' if eng.enable_ml else 'ML off')
+    def run(s, k): r = eng.run_simulation(shock=s, seed=k); bar.update(); return r
+    out = {s: [run(s, k) for k in seeds] for s in shocks}
+    bar.close()
+    return out
+
+def outcome_levels(runs:dict)->dict:
+    "Each shock's outcomes per seed: `{shock: {'defaults': array, 'equity_lost': array}}`."
+    per = {s: [r.summary() for r in rs] for s, rs in runs.items()}
+    return {s: {'defaults': np.array([x['defaults'] for x in xs], float),
+                'equity_lost': np.array([x['equity_loss_fraction'] for x in xs])} for s, xs in per.items()}
+
+def paired_effects(runs:dict)->dict:
+    "Each shock's outcomes minus the no-shock run's on the same seed: `{shock: {outcome: array over seeds}}`."
+    lv = outcome_levels(runs)
+    return {s: {o: lv[s][o] - lv[0.0][o] for o in OUTCOMES} for s in lv}
+
+def spread(
+    x, # per-seed values
+)->dict:
+    "Mean and 10-90% range of per-seed values, and the values."
+    x = np.asarray(x, float)
+    r = lambda v: round(float(v), 4)
+    return {'mean': r(x.mean()), 'p10': r(np.percentile(x, 10)), 'p90': r(np.percentile(x, 90)), 'per_seed': [r(v) for v in x]}
+
 # %% ../nbs/99_cli.ipynb #f7e213b0
+PATHS = {'change in share defaulted': lambda r: r.defaulted.mean(1),
+         'change in securities price': lambda r: r.price,
+         'change in system equity / initial': lambda r: r.equity.clip(min=0).sum(1)/max(r.equity[0].clip(min=0).sum(), 1e-12)}
+
+def _band(a, d:np.ndarray, label:str, style:str='-'):
+    "The mean over seeds of `d` [seeds, steps] as a line, its 10-90% range as a band."
+    line = a.plot(d.mean(0), style, label=label)[0]
+    a.fill_between(np.arange(d.shape[1]), *np.percentile(d, [10, 90], axis=0), color=line.get_color(), alpha=.2)
+
 def _plot(runs:dict, path:Path, risk:bool=False):
-    "Defaults, securities price and system equity over time (and the cascade classifier's P(systemic)), one line per shock size."
+    "Each shock's paired effect over time (mean and 10-90% band over seeds), and with `risk` the GNN's P(systemic)."
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 4 if risk else 3, figsize=(17 if risk else 13, 3.6))
-    for s, r in runs.items():
-        ax[0].plot(r.defaulted.mean(1), label=f'shock {s:.0%}')
-        ax[1].plot(r.price)
-        ax[2].plot(r.equity.clip(min=0).sum(1)/r.equity[0].clip(min=0).sum())
-        if risk: ax[3].plot(r.systemic_risk[:, 2])
-    titles = ('share of institutions defaulted', 'securities price', 'system equity / initial', 'P(systemic cascade), GNN')
-    for a, t in zip(ax, titles):
-        a.set_title(t); a.set_xlabel('step'); a.grid(alpha=.3)
-    ax[0].legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    base = runs[0.0]
+    for s, rs in runs.items():
+        if s == 0: continue
+        for a, f in zip(ax, PATHS.values()): _band(a, np.array([f(r) - f(b) for r, b in zip(rs, base)]), f'shock {s:.0%}')
+        if risk: ax[3].plot(np.mean([r.systemic_risk[:, 2] for r in rs], 0))
+    if risk: ax[3].plot(np.mean([r.systemic_risk[:, 2] for r in base], 0), 'k--', label='no shock'); ax[3].legend()
+    for a, t in zip(ax, (*PATHS, 'P(systemic cascade), GNN, mean')):
+        a.set_title(t, fontsize=10); a.set_xlabel('step'); a.grid(alpha=.3)
+    ax[0].legend(); fig.suptitle(f'paired against no shock on the same {len(base)} seeds: mean and 10-90% range', fontsize=10)
+    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+
+def _plot_effects(s:dict, path:Path):
+    "Each shock's final paired effect on defaults and equity lost, ML off and on: mean and 10-90% range."
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.6))
+    keys = list(s['effects'])
+    for j, mode in enumerate(m for m in ('ml_off', 'ml_on') if m in s['effects'][keys[0]]):
+        for a, o, scale in zip(ax, OUTCOMES, (1, 100)):
+            st = [s['effects'][k][mode][o] for k in keys]
+            mean = np.array([x['mean'] for x in st])*scale
+            err = np.abs(np.array([[x['p10'], x['p90']] for x in st]).T*scale - mean)
+            a.errorbar(np.arange(len(keys)) + 0.12*(2*j - 1), mean, yerr=err, fmt='o', capsize=4, label=mode.replace('_', ' '))
+    for a, t in zip(ax, ('change in defaults (institutions)', 'change in system equity lost (pp)')):
+        a.set_xticks(range(len(keys)), [f'{float(k):.0%}' for k in keys]); a.set_xlabel('common loan shock')
+        a.set_title(t, fontsize=10); a.axhline(0, color='k', lw=.5); a.grid(alpha=.3)
+    ax[0].legend(); fig.suptitle(f"each shock against no shock on the same {len(s['seeds'])} seeds", fontsize=10)
+    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+
+# %% ../nbs/99_cli.ipynb #c0a18e55
+def _key(s:float)->str: return f'{s:g}'
+
+def paired_summary(
+    modes:dict,        # {'ml_off': runs, 'ml_on': runs} (`scenario_runs`); 'ml_on' optional
+    shock_list:list,   # the shocks reported as effects
+)->dict:
+    "The report's figures: outcome levels, each shock's paired effect, ML on minus off, and what the ML did."
+    lv = {m: outcome_levels(r) for m, r in modes.items()}
+    eff = {m: {s: {o: lv[m][s][o] - lv[m][0.0][o] for o in OUTCOMES} for s in lv[m]} for m in lv}
+    shocks = list(dict.fromkeys(map(float, shock_list)))
+    effects = {}
+    for s in shocks:
+        e = {m: {o: spread(eff[m][s][o]) for o in OUTCOMES} for m in eff}
+        if 'ml_on' in eff: e['ml_on_minus_off'] = {o: spread(eff['ml_on'][s][o] - eff['ml_off'][s][o]) for o in OUTCOMES}
+        effects[_key(s)] = e
+    out = {'levels': {m: {_key(s): {o: spread(v) for o, v in d.items()} for s, d in lv[m].items()} for m in lv}, 'effects': effects}
+    if 'ml_on' in modes:
+        step = lambda r: r.params['shock_step']
+        out['ml'] = {_key(s): {'ml_used_share': spread([r.ml_used[1:].mean() for r in rs]),
+                               **({'p_systemic_at_shock': spread([r.systemic_risk[step(r), 2] for r in rs])}
+                                  if rs[0].systemic_risk is not None else {})}
+                     for s, rs in modes['ml_on'].items()}
+    return out
 
 # %% ../nbs/99_cli.ipynb #6581d8d5
 # what the report quotes of each trained model: (model, metrics)
 REPORTED = {'default_predictor': ('val_auc', 'val_f1', 'val_ece'),
-            'cascade_classifier': ('test_macro_f1', 'test_macro_auc', 'test_ece'),
-            'state_forecaster': ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall')}
+            'cascade_classifier': ('test_macro_f1', 'test_macro_auc', 'test_ece', 'test_pooled_logistic_macro_f1', 'test_pooled_gbm_macro_f1'),
+            'state_forecaster': ('test_rmse', 'test_rmse_persistence', 'val_ews_precision', 'val_ews_recall',
+                                 'test_ews_precision', 'test_ews_recall', 'test_proximity_rule_precision', 'test_proximity_rule_recall')}
 
 def _trained(name:str, res:dict)->dict:
     "What the report keeps of a training result (the shared schema): the reported metrics, timings, checkpoint."
@@ -112,14 +214,41 @@ def _f(v, spec:str='.3f')->str:
     "Format a metric, 'n/a' when None."
     return 'n/a' if v is None else format(v, spec)
 
-def _report(s:dict, shock_list:list, network:str)->str:
+def _pm(st:dict, scale:float=1, unit:str='', nd:int=1)->str:
+    "A paired effect as `+mean (p10 to p90)`."
+    return f"{st['mean']*scale:+.{nd}f}{unit} ({st['p10']*scale:+.{nd}f} to {st['p90']*scale:+.{nd}f})"
+
+def _effects_md(s:dict)->list:
+    "The scenario section: the no-shock runs, then each shock's paired effects, ML off, on, and on - off."
+    n, seeds, ml = len(s['seeds']), s['seeds'], 'ml_on' in s['levels']
+    b = s['levels']['ml_off']['0']
+    head = [f"Every shock runs on {n} seeds ({seeds[0]} to {seeds[-1]}), and so does the network with no shock. "
+            f"With no shock at all these seeds end with {b['defaults']['mean']:.1f} defaults (10-90%: {b['defaults']['p10']:.1f} to "
+            f"{b['defaults']['p90']:.1f}) and lose {b['equity_lost']['mean']:.1%} of system equity ({b['equity_lost']['p10']:.1%} to "
+            f"{b['equity_lost']['p90']:.1%}), ML off: background noise, which the paired effect removes by subtracting, seed by seed, "
+            "the no-shock run from the shocked one. Each cell: the mean change (10-90% range over seeds); a run can also gain "
+            "equity (a negative loss), so a change in equity lost can exceed 100 pp.\n"]
+    modes = ['ml_off'] + (['ml_on', 'ml_on_minus_off'] if ml else [])
+    name = {'ml_off': 'ML off', 'ml_on': 'ML on', 'ml_on_minus_off': 'ML on - off'}
+    cols = [f"defaults, {name[m]}" for m in modes] + [f"equity lost, {name[m]}" for m in modes]
+    rows = [f"| {float(k):.0%} | " + ' | '.join([_pm(e[m]['defaults']) for m in modes] + [_pm(e[m]['equity_lost'], 100, ' pp') for m in modes]) + ' |'
+            for k, e in s['effects'].items()]
+    table = f"| common loan shock | {' | '.join(cols)} |\n|---|{'---|'*len(cols)}\n" + '\n'.join(rows) + '\n'
+    md = ["## Stress scenario: each shock against no shock, on the same seeds\n", *head, table, "![paired effects](effects.png)\n",
+          "![paired effects over time, ML off](simulation.png)\n"]
+    if ml:
+        used = ', '.join(f"{float(k):.0%}: {v['ml_used_share']['mean']:.0%}" for k, v in s['ml'].items())
+        md += [f"With ML on, the share of institution-steps where the model was confident enough to replace the Bayesian estimate, by shock (0%: no shock): {used}.\n"]
+        if all('p_systemic_at_shock' in v for v in s['ml'].values()):
+            risk = ', '.join(f"{float(k):.0%}: {_pm(v['p_systemic_at_shock'], nd=2)[1:]}" for k, v in s['ml'].items())
+            md += [f"The cascade classifier's probability of a systemic cascade at the shock step, mean (10-90%), by shock: {risk}.\n"]
+        md += ["![paired effects over time, ML on](simulation_ml.png)\n"]
+    return md
+
+def _report(s:dict, network:str)->str:
     "The markdown report of the main job."
-    def table(runs):
-        rows = '\n'.join(f"| {x:.0%} | {v['defaults']} ({v['default_fraction']:.0%}) | {v['equity_loss_fraction']:.1%} | {v['final_price']:.3f} | "
-                         + ', '.join(f"{k.lower()} {c}" for k, c in v['actions'].items()) + ' |' for x, v in zip(shock_list, runs.values()))
-        return f"| common loan shock | defaults | system equity lost | securities price | actions taken |\n|---|---|---|---|---|\n{rows}\n"
     md = ["# rudra_ml stress report\n", f"Network: {network}, {s['n']} institutions, {s['edges']} interbank exposures; "
-          f"{s['steps']} steps, {s['contagion']} clearing, seed {s['seed']}.\n"]
+          f"{s['steps']} steps, {s['contagion']} clearing, network seed {s['seed']}, simulation seeds {s['seeds'][0]} to {s['seeds'][-1]}.\n"]
     if s['training']:
         t, c, f = (s['training'][m] for m in REPORTED)
         md += ["## Default predictor, trained for this run\n",
@@ -127,21 +256,18 @@ def _report(s:dict, shock_list:list, network:str)->str:
                f"ECE {_f(t['val_ece'])} after temperature scaling (T = {t['temperature']:.2f}); data {t['data_s']:.1f} s, training {t['train_s']:.1f} s. "
                f"Checkpoint: `{t['checkpoint']}`.\n"]
         md += ["## Cascade classifier and state forecaster, trained for this run\n",
-               f"Cascade GNN on held-out networks: macro-F1 {_f(c['test_macro_f1'])}, macro AUC {_f(c['test_macro_auc'])}, ECE {_f(c['test_ece'])} "
-               f"({c['data_s'] + c['train_s']:.1f} s with its simulations). State forecaster on held-out simulations: RMSE {_f(f['test_rmse'], '.4f')} "
-               f"(persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on validation runs: precision {_f(f['val_ews_precision'], '.2f')}, "
-               f"recall {_f(f['val_ews_recall'], '.2f')} ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
+               f"Cascade GNN on held-out networks: macro-F1 {_f(c['test_macro_f1'])} (pooled baselines on the same networks: logistic regression "
+               f"{_f(c['test_pooled_logistic_macro_f1'])}, gradient boosting {_f(c['test_pooled_gbm_macro_f1'])}), macro AUC {_f(c['test_macro_auc'])}, "
+               f"ECE {_f(c['test_ece'])} ({c['data_s'] + c['train_s']:.1f} s with its simulations). State forecaster on held-out simulations: "
+               f"RMSE {_f(f['test_rmse'], '.4f')} (persistence {_f(f['test_rmse_persistence'], '.4f')}); early warning on held-out runs: precision "
+               f"{_f(f['test_ews_precision'], '.2f')}, recall {_f(f['test_ews_recall'], '.2f')} (the proximity rule: {_f(f['test_proximity_rule_precision'], '.2f')}, "
+               f"{_f(f['test_proximity_rule_recall'], '.2f')}; on validation runs, which set its threshold: {_f(f['val_ews_precision'], '.2f')}, "
+               f"{_f(f['val_ews_recall'], '.2f')}) ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
+    elif 'ml_on' in s['levels']:
+        md += [f"ML on uses the shipped default predictor and cascade classifier (`{s['ml_checkpoint']}`): no model was trained for this run.\n"]
     if s.get('registry') is not None: md += _registry_md(s['training'], s['registry'])
-    md += ["## Stress scenario, Bayesian default probabilities (ML off)\n", table(s['runs']), "![simulation](simulation.png)\n"]
-    if 'runs_ml' in s:
-        used = ', '.join(f"{float(k):.0%}: {v['ml_used_share']:.0%}" for k, v in s['runs_ml'].items())
-        risk = ', '.join(f"{float(k):.0%}: P = {v['p_systemic_at_shock']:.2f} ({v['contagion_defaults']} defaults after the shock step)"
-                         for k, v in s['runs_ml'].items())
-        md += ["## The same scenario with the ML predictor on\n", table(s['runs_ml']),
-               f"Share of institution-steps where the model was confident enough to replace the Bayesian estimate, by shock: {used}.\n",
-               f"The cascade classifier's probability of a systemic cascade at the shock step, by shock: {risk}.\n",
-               "![simulation with ML](simulation_ml.png)\n"]
-    md.append(f"Ran in {s['elapsed_s']} s.\n")
+    md += _effects_md(s)
+    md.append(f"Simulated in {s['simulate_s']} s ({s['simulations']} runs); the whole job ran in {s['elapsed_s']} s.\n")
     return '\n'.join(md)
 
 # %% ../nbs/99_cli.ipynb #c8dcf0ee
@@ -173,14 +299,19 @@ def _registry_md(training:dict, rows:list)->list:
             "Browse the runs with `mlflow ui --backend-store-uri sqlite:///mlflow.db`; move versions with `rudra-ml registry`.\n"]
 
 # %% ../nbs/99_cli.ipynb #ee606d1d
-def _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)->tuple:
-    "The stress scenario with the trained predictor in the loop and the cascade monitor reporting: runs and their summaries."
-    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True, ml_predictor=predictor,
-                           risk_monitor=monitor)
-    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
-    return runs, {f'{s:g}': {**r.summary(), 'ml_used_share': float(r.ml_used[1:].mean()),
-                             'p_systemic_at_shock': float(r.systemic_risk[1, 2]),
-                             'contagion_defaults': int(r.defaulted[-1].sum() - r.defaulted[1].sum())} for s, r in runs.items()}
+def shipped_models(g)->tuple:
+    "The shipped default predictor (strict) and a cascade monitor on `g` with the shipped classifier."
+    return (DefaultPredictor(model_path=checkpoint_path('default_predictor'), strict=True),
+            CascadeRiskMonitor(g, checkpoint=checkpoint_path('cascade_classifier')))
+
+@contextlib.contextmanager
+def torch_threads(n:int=1):
+    "Run the block with `n` torch threads, then restore: the in-loop models see one small batch per step, where threads only contend."
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
 
 # %% ../nbs/99_cli.ipynb #7d4e20b2
 def run_main_job(
@@ -189,31 +320,41 @@ def run_main_job(
     n:int=100,                  # institutions
     steps:int=30,               # steps per simulation
     shocks:str='0.02,0.05,0.1,0.2', # common loan-loss shocks to compare
-    seed:int=0,                 # random seed
+    seed:int=0,                 # random seed (the network's, and the first simulation seed)
+    seeds:int=10,               # simulation seeds each shock and the no-shock run run on (paired)
     contagion:str=None,         # 'eisenberg_noe' or 'debtrank' (None: configured)
-    train:bool=True,            # train the three models first and compare ML off / on
+    train:bool=True,            # train the three models first (ML on then uses them)
+    ml:bool=True,               # also run with the ML predictor on (the trained one, else the shipped one)
     train_simulations:int=40,   # simulations for training
     epochs:int=20,              # maximum training epochs
     progress:bool=False,        # progress bars
     tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->dict:
-    "The main job: train and register the models, build a network, run the stress scenario with ML off and on, write report.md, summary.json and plots."
+    "The main job: train and register the models, run each shock paired with no shock over seeds, ML off and on; write report.md, summary.json and plots."
+    t0 = time.perf_counter()
+    shock_list, seed_list, g = parse_shocks(shocks), parse_seeds(seeds, seed), build_network(network, n, seed)
+    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion)   # checks steps and contagion
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    shock_list, g, t0 = parse_shocks(shocks), build_network(network, n, seed), time.perf_counter()
     training, predictor, monitor = (train_models(out, g, train_simulations, epochs, seed, progress, tracking_uri) if train
-                                    else (None, None, None))
-    eng = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion)
-    runs = {s: eng.run_simulation(shock=s) for s in shock_list}
+                                    else (None, *(shipped_models(g) if ml else (None, None))))
+    t1 = time.perf_counter()
+    modes = {'ml_off': scenario_runs(eng, shock_list, seed_list, progress)}
+    if ml:
+        eng_ml = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, enable_ml=True,
+                                  ml_predictor=predictor, risk_monitor=monitor)
+        with torch_threads(1): modes['ml_on'] = scenario_runs(eng_ml, shock_list, seed_list, progress)
     summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
-               'contagion': eng.contagion, 'training': training, 'runs': {f'{s:g}': r.summary() for s, r in runs.items()}}
-    _plot(runs, out/'simulation.png')
-    if predictor is not None:
-        runs_ml, summary['runs_ml'] = _ml_runs(g, steps, seed, contagion, predictor, monitor, shock_list)
-        _plot(runs_ml, out/'simulation_ml.png', risk=True)
+               'seeds': seed_list, 'contagion': eng.contagion, 'training': training,
+               **({'ml_checkpoint': str(checkpoint_path('default_predictor').parent.parent)} if ml and not train else {}),
+               **paired_summary(modes, shock_list),
+               'simulations': sum(len(rs) for r in modes.values() for rs in r.values()), 'simulate_s': round(time.perf_counter() - t1, 3)}
+    _plot(modes['ml_off'], out/'simulation.png')
+    if ml: _plot(modes['ml_on'], out/'simulation_ml.png', risk=True)
+    _plot_effects(summary, out/'effects.png')
     if train: summary['registry'] = registry_rows(tracking_uri)
     summary['elapsed_s'] = round(time.perf_counter() - t0, 3)
     (out/'summary.json').write_text(json.dumps(summary, indent=2))
-    (out/'report.md').write_text(_report(summary, shock_list, network))
+    (out/'report.md').write_text(_report(summary, network))
     return summary
 
 # %% ../nbs/99_cli.ipynb #30a60050
@@ -295,9 +436,11 @@ def _parser()->argparse.ArgumentParser:
     m = sub.add_parser('main', help='train, register, simulate, report (the README main job)')
     for name, typ, default, doc in (('out', str, 'runs/main', 'output folder'), ('network', str, 'scale_free', 'scale_free, core_periphery, erdos_renyi or eba'),
                                     ('n', int, 100, 'institutions of a generated network'), ('steps', int, 30, 'steps per simulation'),
-                                    ('shocks', str, '0.02,0.05,0.1,0.2', 'comma-separated common loan-loss shocks'), ('seed', int, 0, 'random seed'),
+                                    ('shocks', str, '0.02,0.05,0.1,0.2', 'comma-separated common loan-loss shocks'), ('seed', int, 0, 'random seed (the network, and the first simulation seed)'),
+                                    ('seeds', int, 10, 'simulation seeds per shock, each paired with a no-shock run on the same seed'),
                                     ('contagion', str, None, 'eisenberg_noe or debtrank (default: RUDRA_ML_CONTAGION)'),
                                     ('train', _value, True, 'train and register the three models first (True/False)'),
+                                    ('ml', _value, True, 'also run with the ML predictor on: the trained one, else the shipped one (True/False)'),
                                     ('train_simulations', int, 40, 'simulations to train on'), ('epochs', int, 20, 'maximum training epochs')):
         m.add_argument(f'--{name}', type=typ, default=default, help=doc)
     sub.add_parser('benchmark', help='the benchmark job (papermill)').add_argument('--out', default='runs/benchmark')
@@ -323,20 +466,26 @@ def _parser()->argparse.ArgumentParser:
     return p
 
 # %% ../nbs/99_cli.ipynb #64f34aac
+def _bool(name:str, v)->bool:
+    "A True/False option, or a ValueError naming it."
+    if not isinstance(v, bool): raise ValueError(f"{name} must be True or False, got {v!r}")
+    return v
+
 def _main_job(a)->None:
     "`rudra-ml main`: the job, then what a user reads first."
-    s = run_main_job(out=a.out, network=a.network, n=a.n, steps=a.steps, shocks=a.shocks, seed=a.seed, contagion=a.contagion,
-                     train=a.train, train_simulations=a.train_simulations, epochs=a.epochs, progress=True)
+    s = run_main_job(out=a.out, network=a.network, n=a.n, steps=a.steps, shocks=a.shocks, seed=a.seed, seeds=a.seeds, contagion=a.contagion,
+                     train=_bool('train', a.train), ml=_bool('ml', a.ml), train_simulations=a.train_simulations, epochs=a.epochs, progress=True)
     if s['training']:
         t = s['training']['default_predictor']
         print(f"default predictor: validation AUC {t['val_auc']:.3f}, ECE {t['val_ece']:.3f}")
         for m, t in s['training'].items():
             print(f"{m}: registered version {t['version']}, " + ('promoted to production' if t['promoted'] else f"version {t['serving_version']} keeps serving"))
-    for k, v in s['runs'].items():
-        ml = s.get('runs_ml', {}).get(k)
-        print(f"shock {float(k):.0%}: {v['defaults']} of {s['n']} defaulted, system equity lost {v['equity_loss_fraction']:.1%}"
-              + (f"; with ML {ml['defaults']} defaulted" if ml else ''))
-    print(f"report: {Path(a.out)/'report.md'}")
+    print(f"each shock against no shock on the same {len(s['seeds'])} seeds, mean (10-90%):")
+    for k, e in s['effects'].items():
+        print(f"shock {float(k):.0%}: defaults {_pm(e['ml_off']['defaults'])}, equity lost {_pm(e['ml_off']['equity_lost'], 100, ' pp')}"
+              + (f"; ML on - off: defaults {_pm(e['ml_on_minus_off']['defaults'])}, equity lost {_pm(e['ml_on_minus_off']['equity_lost'], 100, ' pp')}"
+                 if 'ml_on_minus_off' in e else ''))
+    print(f"simulated in {s['simulate_s']} s; report: {Path(a.out)/'report.md'}")
 
 # %% ../nbs/99_cli.ipynb #8ffe2752
 def main(argv:list|None=None):

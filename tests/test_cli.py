@@ -5,22 +5,30 @@ import pytest
 @pytest.mark.slow
 def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     out = tmp_path/'main'
-    r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--n', '40', '--steps', '8',
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--n', '40', '--steps', '8', '--seeds', '3',
                         '--shocks', '0.05,0.5', '--train_simulations', '6', '--epochs', '2'],
                        capture_output=True, text=True, env=dict(env, RUDRA_ML_LOG_PATH=str(tmp_path/'train.log')), cwd=root, timeout=600)
     assert r.returncode == 0, r.stderr
-    assert 'report:' in r.stdout
+    assert 'report:' in r.stdout and 'against no shock on the same 3 seeds' in r.stdout
     s = json.loads((out/'summary.json').read_text())
-    assert s['n'] == 40 and set(s['runs']) == {'0.05', '0.5'}
-    assert s['runs']['0.5']['defaults'] >= s['runs']['0.05']['defaults']
-    assert (out/'simulation.png').stat().st_size > 10_000
+    assert s['n'] == 40 and s['seeds'] == [0, 1, 2] and set(s['effects']) == {'0.05', '0.5'}
+    assert set(s['levels']['ml_off']) == set(s['levels']['ml_on']) == {'0', '0.05', '0.5'}
+    e = s['effects']
+    assert e['0.5']['ml_off']['defaults']['mean'] >= e['0.05']['ml_off']['defaults']['mean']
+    for k in e:   # every figure a paired effect: shocked minus no shock on the same seed, and ML on minus off
+        for o in ('defaults', 'equity_lost'):
+            off, on, no = e[k]['ml_off'][o], e[k]['ml_on'][o], s['levels']['ml_off']['0'][o]['per_seed']
+            shocked = s['levels']['ml_off'][k][o]['per_seed']
+            assert off['per_seed'] == pytest.approx([a - b for a, b in zip(shocked, no)], abs=1e-3)
+            assert e[k]['ml_on_minus_off'][o]['per_seed'] == pytest.approx([a - b for a, b in zip(on['per_seed'], off['per_seed'])], abs=1e-3)
+            assert off['p10'] <= off['mean'] <= off['p90']
+    for f in ('simulation.png', 'simulation_ml.png', 'effects.png'): assert (out/f).stat().st_size > 10_000, f
     report = (out/'report.md').read_text()
-    assert '| common loan shock |' in report and 'with the ML predictor on' in report
+    assert '| common loan shock | defaults, ML off | defaults, ML on | defaults, ML on - off |' in report
     assert (out/'models'/'default_predictor'/'best_model.pt').exists() and 0 <= s['training']['default_predictor']['val_auc'] <= 1
-    assert set(s['runs_ml']) == {'0.05', '0.5'}
     for m in ('cascade_classifier', 'state_forecaster'):
         assert (out/'models'/m/'best_model.pt').exists() and m in s['training'], m
-    assert 0 <= s['runs_ml']['0.5']['p_systemic_at_shock'] <= 1
+    assert 0 <= s['ml']['0.5']['p_systemic_at_shock']['mean'] <= 1
     # trained through the tracked path: one registered version per model, promoted only if it beats the shipped model
     assert '## Model registry' in report and {r['model'] for r in s['registry']} == set(s['training'])
     for m, t in s['training'].items():
@@ -49,15 +57,21 @@ def test_registry_commands(tmp_path, bin_dir, env, root):
 def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):
     out = tmp_path/'eba'
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(out), '--network', 'eba', '--steps', '5',
-                        '--shocks', '0.2', '--train', 'False'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+                        '--shocks', '0.2', '--seeds', '2', '--train', 'False', '--ml', 'False'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert json.loads((out/'summary.json').read_text())['n'] == 48
+    s = json.loads((out/'summary.json').read_text())
+    assert s['n'] == 48 and s['simulations'] == 4 and 'ml_on' not in s['levels']
 
 def test_bad_argument_is_refused_with_its_name(tmp_path, bin_dir, env, root):
     r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(tmp_path), '--shocks', '0.1,7'],
                        capture_output=True, text=True, env=env, cwd=root, timeout=120)
     assert r.returncode != 0 and 'shocks must be comma-separated numbers in [0, 1]' in r.stderr
     assert not (tmp_path/'summary.json').exists()
+    for opt, msg in ((['--seeds', '1'], 'seeds must be an integer in [2, 1000], got 1'), (['--contagion', 'furfine'], "contagion must be 'eisenberg_noe' or 'debtrank'"),
+                     (['--ml', 'maybe'], "ml must be True or False, got 'maybe'")):
+        r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(tmp_path/'x'), *opt], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+        assert r.returncode != 0 and msg in r.stderr and 'Traceback' not in r.stderr, (opt, r.stderr)
+        assert not (tmp_path/'x').exists(), opt
 
 def test_bad_environment_variable_fails_at_start(bin_dir, env, root):
     env = dict(env, RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD='1.5')

@@ -34,8 +34,8 @@ from .job import ModelJob, Param, an_int, a_number, one_of
 
 # %% auto #0
 __all__ = ['POOLED_STATS', 'CASCADE_CARD', 'RESULTS_FILE_EXTRAS', 'cascade_metrics', 'pooled_features', 'unpack_pyg',
-           'CascadeClassifierTrainer', 'plot_confusion', 'plot_training_curves', 'CascadeClassifierJob',
-           'train_cascade_classifier']
+           'CascadeClassifierTrainer', 'plot_confusion', 'plot_training_curves', 'pooled_baselines',
+           'CascadeClassifierJob', 'train_cascade_classifier']
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #5b9beb90
 def cascade_metrics(
@@ -91,7 +91,7 @@ CASCADE_CARD = dict(
                  "as a share of all institutions, 0 / below / at or above `systemic_fraction`."),
     intended_use=("Early warning inside rudra_ml simulations (`CascadeRiskMonitor`) and what-if analysis of shock "
                   "scenarios on interbank networks with balance sheets."),
-    limitations=("Trained on synthetic networks of 30-80 institutions (scale-free, core-periphery, Erdos-Renyi) and the "
+    limitations=("Trained on synthetic networks (scale-free, core-periphery, Erdos-Renyi; sizes: network_params in the Data table) and the "
                  "engine's contagion mechanics with its random loan shocks switched off; readings late in a run use the "
                  "starting external liabilities and securities holdings. Not a forecast for real banks."))
 
@@ -309,6 +309,28 @@ def plot_training_curves(
     ax.legend(h1 + h2, l1 + l2, loc='center right'); ax.set_title('learning curves')
     return ax
 
+# %% ../../nbs/training/03_cascade_classifier.ipynb #78613e8c
+def pooled_baselines(
+    dataset:CascadeDataset, # labelled graphs
+    tr:np.ndarray,          # positions to fit on (the training networks)
+    te:np.ndarray,          # positions to score (the test networks)
+    seed:int=0,             # the gradient boosting's seed
+)->dict:
+    "`test_pooled_{logistic,gbm}_{macro_f1,macro_auc}`: the pooled baselines fitted on `tr`, scored on `te`."
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    if not len(tr) or not len(te): raise ValueError(f"tr and te must be non-empty, got {len(tr)} and {len(te)} graphs")
+    X, y, k, out = pooled_features(dataset), dataset.labels, len(CASCADE_CLASSES), {}
+    for name, clf in (('pooled_logistic', make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))),
+                      ('pooled_gbm', HistGradientBoostingClassifier(random_state=seed))):
+        clf.fit(X[tr], y[tr])
+        p = np.zeros((len(te), k)); p[:, clf.classes_] = clf.predict_proba(X[te])   # a class absent from training gets 0
+        m = cascade_metrics(p, y[te])
+        out.update({f'test_{name}_{s}': m[s] for s in ('macro_f1', 'macro_auc')})
+    return out
+
 # %% ../../nbs/training/03_cascade_classifier.ipynb #de34845e
 class CascadeClassifierJob(ModelJob):
     "The cascade classifier's job: labelled shocks on `num_simulations` networks, `CascadeClassifierTrainer`, macro-F1 on test networks."
@@ -332,6 +354,7 @@ class CascadeClassifierJob(ModelJob):
         return trainer.train(data['dataset'], epochs=p['epochs'], patience=p['patience'], progress=progress, split=data['split'], on_epoch=on_epoch)
     def evaluate(self, trainer, data, res):
         ev = trainer.evaluate(data['dataset'], data['split'][2])
+        ev['metrics'].update(pooled_baselines(data['dataset'], data['split'][0], data['split'][2], seed=trainer.seed))   # the baselines beside it
         res['confusion_matrix']['test'] = ev['confusion_matrix']
         return ev
     def plots(self, res, data):

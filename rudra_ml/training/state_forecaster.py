@@ -150,16 +150,17 @@ STATE_FORECASTER_CARD = dict(
     intended_use=("Early warning inside simulations of this engine: which institutions are likely to default in the "
                   "next 10 steps, how likely, and how early. Inputs are the seven STATE_FEATURES on their documented "
                   "[0, 1] scale (rudra_ml.features.state_features.state_features)."),
-    limitations=("Trained on synthetic runs of this engine (20-60 banks, common loan shocks of 0-15%): it learns the "
+    limitations=("Trained on synthetic runs of this engine (sizes and shocks: n_range and shock_range in the Data table): it learns the "
                  "engine's dynamics, not real banks'. The forecast is conditional on no new scenario shock within the "
                  "horizon (such windows are excluded from training and evaluation); defaults caused at the step of an "
                  "exogenous shock cannot be foreseen. Most of the forecast error is in three features: stress and neighbour "
                  "stress include the liquidity shortfall, which goes from 0 to 1 as cash falls from the engine's "
-                 "liquidity need (2% of assets) to 0, so banks switching between lending, hoarding and selling move "
+                 "liquidity need to 0, so banks switching between lending, hoarding and selling move "
                  "them by tenths from one step to the next; the default probability jumps to 1 at a default. "
                  "Which features are forecast decides much of the RMSE: feature_screen (in the benchmark) measures, for "
                  "every state series of the engine, how far a forecast beats persistence on it. "
-                 "Calibration is from validation simulations; see the benchmark for held-out figures."))
+                 "Calibration is from validation simulations; the test_* metrics are from held-out simulations, the warnings (test_ews_*) beside the "
+                 "proximity and stress rules that read the latest state alone (test_proximity_rule_*, test_stress_rule_*)."))
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #db57034d
 class StateForecasterTrainer(SearchMixin):
@@ -423,12 +424,15 @@ def simulate_split(
 def held_out_metrics(
     ev:dict, # from `evaluate_forecaster`
 )->dict:
-    "The `test_*` metrics of a held-out evaluation: forecast errors against persistence, and the warnings' event-level figures."
+    "The `test_*` metrics of a held-out evaluation: forecast errors against persistence, and the warnings' event-level figures beside the simple rules'."
     f, b, e = ev['forecast'], ev['baselines'], ev['ews']
     m = {'test_rmse': f['rmse'], 'test_mae': f['mae'], 'test_rmse_persistence': b['persistence']['rmse'],
          'test_rmse_vs_persistence': f['rmse'] / b['persistence']['rmse']}
     if 'linear_ar' in b: m['test_rmse_linear_ar'] = b['linear_ar']['rmse']
-    return {**m, **{f'test_ews_{k}': e[k] for k in ('precision', 'recall', 'median_lead_steps')}}
+    m.update({f'test_ews_{k}': e[k] for k in ('precision', 'recall', 'median_lead_steps')})
+    for rule in ('proximity_rule', 'stress_rule'):   # the simple rules beside the warnings, when they were scored
+        if rule in ev: m.update({f'test_{rule}_{k}': ev[rule][k] for k in ('precision', 'recall', 'median_lead_steps')})
+    return m
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #d8102e2c
 @patch
