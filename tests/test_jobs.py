@@ -61,3 +61,25 @@ def test_benchmark_job_scale_section(tmp_path, root):
         assert t['same_results'] is True
         for w in ('processes_1', 'processes_2', 'celery_1', 'celery_2'): assert t[f'{w}_sims_per_s'] > 0
     assert (out/'scale.png').exists()
+
+@pytest.mark.slow
+def test_benchmark_job_science_section(tmp_path, root):
+    "The science section at toy sizes: every regime scored, no collapse labelled 'no cascade', the ablation's shares, no flipped decision."
+    from rudra_ml.science.protocol import REGIMES
+    out = tmp_path/'bench'
+    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
+                        kernel_name='python3', progress_bar=False,
+                        parameters=dict(repeats=1, out_dir=str(out), sections='science', quick=True))
+    s = json.loads((out/'results.json').read_text())['science']
+    assert set(s['undecided']['regimes']) == set(REGIMES)
+    for name, r in s['undecided']['regimes'].items():
+        assert 'metrics' in r['all'], name
+        for sub in ('all', 'undecided'):
+            if 'metrics' in r[sub]: assert 0 <= r[sub]['metrics']['model']['auc'] <= 1, (name, sub)
+            else: assert r[sub]['absent'], (name, sub)      # a row set that cannot be scored says why
+    assert s['labels']['collapse_labelled_no_cascade'] == 0 and 0 <= s['labels']['eba_20pct_p_systemic'] <= 1
+    a = s['ablation']
+    assert a['paired_scenarios'] == 12 and set(a['oracle_share']) == {'model', 'logistic3', 'pd0', 'pd1', 'oracle'}
+    assert s['mc_sequential']['disagreements_total'] == 0 and s['mc_sequential']['rows_checked'] > 0
+    assert len(s['mc_sequential']['thresholds']) == 46
+    assert (out/'science.png').exists()

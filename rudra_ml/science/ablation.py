@@ -220,4 +220,5 @@ def outcome_ablation(
             'oracle': f"PD 1 for an institution that defaults within {H} steps in the ML-off run of the same scenario, else 0",
             'reference_means': {o: float(ref[o].mean()) for o in OUTCOMES},
             'sources': eff, 'by_contagion': by,
+            'oracle_share': {s: {o: eff[s][o]['oracle_share'] for o in ('defaults', 'equity_lost')} for s in srcs[1:]},
             'finding': {s: _direction(eff[s]['defaults']) for s in srcs[1:]}}
