@@ -116,10 +116,10 @@ class NetworkParams:
 @dataclass(frozen=True)
 class ScenarioParams:
     "Distribution of the shocks: a common loan loss plus a targeted one on a size-biased random subset."
-    common_shock:tuple = (0.0, 0.10)   # share of loans every institution loses, uniform
-    hit_fraction:tuple = (0.02, 0.20)  # share of institutions hit by the targeted loss, uniform
-    severity:tuple = (0.0, 0.20)       # extra share of loans a hit institution loses, uniform per institution
-    size_bias:tuple = (0.0, 1.5)       # b: hit probability proportional to total_assets ** b
+    common_shock:tuple = (0.0, 0.08)   # share of loans every institution loses, uniform
+    hit_fraction:tuple = (0.02, 0.15)  # share of institutions hit by the targeted loss, uniform
+    severity:tuple = (0.0, 0.15)       # extra share of loans a hit institution loses, uniform per institution
+    size_bias:tuple = (0.0, 0.5)       # b: hit probability proportional to total_assets ** b
     def __post_init__(self):
         for f in ('common_shock', 'hit_fraction', 'severity'): check_pair(f, getattr(self, f))
         check_pair('size_bias', self.size_bias, 0.0, 10.0)
