@@ -89,7 +89,7 @@ class MLConfig(BaseSettings):
     CONTAGION:Literal['eisenberg_noe', 'debtrank'] = 'eisenberg_noe' # propagation model of the simulation
     # -- cascade classes (Phase 2; rationale in nbs/data/03_cascade_generator.ipynb)
     CASCADE_HORIZON:int = Field(10, ge=1, le=100)   # steps simulated from the shock on to label its outcome
-    CASCADE_SYSTEMIC_FRACTION:float = Field(0.10, gt=0, le=1) # contagion defaults / institutions at which a cascade is systemic
+    CASCADE_SYSTEMIC_FRACTION:float = Field(0.10, gt=0, le=1) # share of the system defaulted, any cause (institutions or assets, the larger), at which an outcome is systemic
     # -- background training (Celery; rationale in nbs/tasks/00_ml_tasks.ipynb)
     CELERY_BROKER_URL:str|None = None               # None: the embedded filesystem broker under CELERY_DATA_PATH; e.g. redis://host:6379/0
     CELERY_RESULT_BACKEND:str|None = None           # None: SQLite results in CELERY_DATA_PATH/results.db (or the broker URL when it is given)

@@ -87,8 +87,9 @@ def _f1_score(out:torch.Tensor, y:torch.Tensor)->dict:
 # %% ../../nbs/training/03_cascade_classifier.ipynb #fffcbbad
 CASCADE_CARD = dict(
     description=("Graph network classifying a financial network at the moment a shock hits as no cascade (0), local "
-                 "cascade (1) or systemic cascade (2): contagion defaults beyond the directly insolvent institutions, "
-                 "as a share of all institutions, 0 / below / at or above `systemic_fraction`."),
+                 "cascade (1) or systemic cascade (2): systemic when the share of the system that defaults within the "
+                 "horizon, whatever the cause (institutions or total assets, the larger), is at or above "
+                 "`systemic_fraction`; below it, local when some institution defaults by contagion, else no cascade."),
     intended_use=("Early warning inside rudra_ml simulations (`CascadeRiskMonitor`) and what-if analysis of shock "
                   "scenarios on interbank networks with balance sheets."),
     limitations=("Trained on synthetic networks (scale-free, core-periphery, Erdos-Renyi; sizes: network_params in the Data table) and the "
