@@ -79,7 +79,7 @@ def regime_specs(
     start:int=0,  # index of the first simulation in that stream
 )->list:
     "The `RegimeSpec`s of simulations `start .. start + sims - 1` of regime `name`."
-    (name,), r = check_regimes(name), None
+    (name,) = check_regimes(name)
     r = REGIMES[name]
     gen = SyntheticDataGenerator(seed=seed, **r.generator)
     out = []
