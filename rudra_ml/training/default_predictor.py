@@ -15,6 +15,7 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 from fastcore.basics import patch
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, precision_recall_curve, roc_auc_score, roc_curve
@@ -300,7 +301,8 @@ def fit_baselines(
     "The learned baselines among `names`, fit on the training rows: `{name: (feature columns, fitted estimator)}`."
     X, y, names = _check_rows(X), np.asarray(y).astype(int), check_baselines(names)
     if len(np.unique(y)) < 2: raise ValueError(f"the baselines' training rows hold one class only ({len(y)} rows): use more simulations")
-    return {n: (cols, est.fit(X[:, cols], y)) for n, (cols, est) in _learned(seed).items() if n in names}
+    with threadpool_limits(1):   # small fits: one thread is several times faster than threads competing for the cores
+        return {n: (cols, est.fit(X[:, cols], y)) for n, (cols, est) in _learned(seed).items() if n in names}
 
 # %% ../../nbs/training/02_default_predictor.ipynb #c4a1e007
 def spliced_estimate(
@@ -333,7 +335,9 @@ def baseline_scores(
             if prob is None or conf is None: raise ValueError("the 'spliced' baseline needs the model's probabilities and confidences (prob, conf)")
             out[n] = splice(prob, conf, bayes, thr)
         elif n not in fitted: raise ValueError(f"baseline {n!r} was not fitted; fitted: {', '.join(fitted) or 'none'}")
-        else: cols, est = fitted[n]; out[n] = est.predict_proba(X[:, cols])[:, 1]
+        else:
+            cols, est = fitted[n]
+            with threadpool_limits(1): out[n] = est.predict_proba(X[:, cols])[:, 1]
     return out
 
 # %% ../../nbs/training/02_default_predictor.ipynb #c4a1e010
