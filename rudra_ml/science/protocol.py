@@ -17,7 +17,7 @@ from ..engine.network import eba_network
 from ..features.extractor import FEATURE_NAMES
 from ..data.runner import SimulationSpec, run_simulations
 from ..data.synthetic_generator import SyntheticDataGenerator, simulation_rows
-from ..training.default_predictor import BASELINES, baseline_scores, check_baselines, fit_baselines
+from ..training.default_predictor import baseline_scores, check_baselines, fit_baselines
 from ..inference.predictor import DefaultPredictor
 from ..inference.fallback import use_prediction
 

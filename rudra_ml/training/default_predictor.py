@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from ..config import ml_config
 from ..checks import check_int
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
-from ..evaluation import METRICS, evaluate_scores, protocol_table, undecided_rows
+from ..evaluation import METRICS, evaluate_scores, undecided_rows
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold, plot_reliability
 from ..features.extractor import FEATURE_NAMES
 from ..engine.network import TOPOLOGIES
