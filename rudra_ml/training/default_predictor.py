@@ -421,7 +421,7 @@ class DefaultPredictorJob(ModelJob):
               'topologies': Param(None, lambda name, v: _topologies(name, v), 'topology families of the networks (None: all)'),
               'data_name': Param(None, lambda name, v: _data_name(name, v), 'save the rows under this name in RUDRA_ML_DATA_PATH (None: not saved)'),
               'n_boot': Param(1000, lambda name, v: check_int(name, v, 10), 'cluster-bootstrap resamples of the test protocol'),
-              'baselines': Param(None, lambda name, v: list(check_baselines(v)), 'baselines of the test protocol (None: all of BASELINES)')}
+              'test_baselines': Param(None, lambda name, v: list(check_baselines(v)), 'baselines of the test protocol (None: all of BASELINES)')}
 
     def data(self, p, progress):
         gen = SyntheticDataGenerator(sizes=tuple(p['sizes']), topologies=tuple(p['topologies'] or SyntheticDataGenerator().topologies),
@@ -431,7 +431,7 @@ class DefaultPredictorJob(ModelJob):
         ds = InstitutionDataset(df[list(FEATURE_NAMES)].to_numpy(np.float32), df['label'].to_numpy(), groups=df['simulation_id'].to_numpy())
         undecided = undecided_rows(df['capital_ratio'].to_numpy(), (df['default_step'] == df['step']).to_numpy())
         return {'dataset': ds, 'split': ds.split(p['val_fraction'], p['test_fraction'], seed=p['seed']), 'undecided': undecided,
-                'protocol': {'n_boot': p['n_boot'], 'baselines': p['baselines']},
+                'protocol': {'n_boot': p['n_boot'], 'baselines': p['test_baselines']},
                 'manifest': {'rows': len(df), 'pos_rate': float(df['label'].mean()), 'data_path': str(path) if path else None,
                              'generator': gen.params}}
     def trainer(self, p): return DefaultPredictorTrainer(lr=p['learning_rate'], batch_size=p['batch_size'], seed=p['seed'])
