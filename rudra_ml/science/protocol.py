@@ -23,7 +23,7 @@ from ..inference.fallback import use_prediction
 
 # %% auto #0
 __all__ = ['REGIMES', 'SIZES', 'RegimeSpec', 'Regime', 'check_regimes', 'regime_specs', 'regime_rows', 'score_rows',
-           'evaluate_regimes', 'regimes_table', 'winners', 'not_scored']
+           'evaluate_regimes', 'regimes_table', 'winners', 'not_scored', 'plot_vs_best']
 
 # %% ../../nbs/science/00_protocol.ipynb #e8ce1594
 @dataclass(frozen=True)
@@ -210,3 +210,22 @@ def not_scored(
 )->dict:
     "`{(regime, row set): why}` of the row sets that could not be scored."
     return {(g, s): r[s]['absent'] for g, r in res['regimes'].items() for s in ('all', 'undecided') if 'absent' in r.get(s, {})}
+
+# %% ../../nbs/science/00_protocol.ipynb #20e97e94
+def plot_vs_best(
+    res:dict,          # from `evaluate_regimes`
+    metric:str='ap',   # the figure compared
+    ax=None,           # matplotlib axes (None: a new figure)
+):
+    "Forest plot of the model minus the best baseline of `metric` per regime, on all and undecided rows, with the 95% intervals."
+    import matplotlib.pyplot as plt
+    w = winners(res, metric)
+    if ax is None: ax = plt.figure(figsize=(7, 0.45*len(w) + 1)).subplots()
+    y = np.arange(len(w))[::-1]
+    for s, color in (('all', 'tab:blue'), ('undecided', 'tab:orange')):
+        k = (w.index.get_level_values('rows') == s)
+        ax.errorbar(w['diff'][k], y[k], xerr=[w['diff'][k] - w['low'][k], w['high'][k] - w['diff'][k]], fmt='o', color=color, label=f'{s} rows', capsize=3)
+    ax.axvline(0, color='k', lw=0.8)
+    ax.set_yticks(y, [f"{g} ({b})" for (g, _), b in zip(w.index, w['best_baseline'])])
+    ax.set_xlabel(f"model - best baseline, {metric} (> 0 favours the model)"); ax.legend(loc='best')
+    return ax
