@@ -13,8 +13,8 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # %% auto #0
-__all__ = ['PACKAGE_DIR', 'CHECKOUT', 'PROJECT_ROOT', 'SHIPPED', 'SHIPPED_MODELS', 'SHIPPED_DIR', 'ml_config', 'find_checkout',
-           'resolve_path', 'shipped_path', 'MLConfig', 'ConfigError', 'load_config', 'checkpoint_path']
+__all__ = ['PACKAGE_DIR', 'CHECKOUT', 'PROJECT_ROOT', 'SHIPPED', 'SHIPPED_MODELS', 'SHIPPED_DIR', 'CONTAGIONS', 'ml_config',
+           'find_checkout', 'resolve_path', 'shipped_path', 'MLConfig', 'ConfigError', 'load_config', 'checkpoint_path']
 
 # %% ../nbs/00_config.ipynb #5e626a7f
 def find_checkout(
@@ -69,6 +69,8 @@ def shipped_path(
     return next((p for p in cands if p.exists()), cands[0])
 
 # %% ../nbs/00_config.ipynb #8da77c2f
+CONTAGIONS = ('eisenberg_noe', 'debtrank', 'gai_kapadia')   # the engine's propagation models (rudra_ml.engine.simulation)
+
 class MLConfig(BaseSettings):
     "Settings of rudra_ml, read from `RUDRA_ML_*` environment variables."
     model_config = SettingsConfigDict(env_prefix='RUDRA_ML_', case_sensitive=False, extra='ignore',
@@ -86,7 +88,7 @@ class MLConfig(BaseSettings):
     # -- reproducibility and labels
     SEED:int = Field(0, ge=0)                       # default seed of jobs and generators
     LABEL_HORIZON:int = Field(5, ge=1, le=100)      # a row is labelled 1 when the institution defaults within H steps
-    CONTAGION:Literal['eisenberg_noe', 'debtrank'] = 'eisenberg_noe' # propagation model of the simulation
+    CONTAGION:Literal[CONTAGIONS] = 'eisenberg_noe' # propagation model of the simulation: one of CONTAGIONS
     # -- cascade classes (Phase 2; rationale in nbs/data/03_cascade_generator.ipynb)
     CASCADE_HORIZON:int = Field(10, ge=1, le=100)   # steps simulated from the shock on to label its outcome
     CASCADE_SYSTEMIC_FRACTION:float = Field(0.10, gt=0, le=1) # share of the system defaulted, any cause (institutions or assets, the larger), at which an outcome is systemic

@@ -13,13 +13,16 @@ from scipy import sparse
 from .checks import check_int, check_number
 
 # %% auto #0
-__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'SUBSETS', 'undecided_rows', 'check_binary', 'binary_metrics', 'group_index',
-           'resample_counts', 'bootstrap_figures', 'best_baseline', 'evaluate_scores', 'protocol_table']
+__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'SUBSETS', 'UnscorableError', 'undecided_rows', 'check_binary', 'binary_metrics',
+           'group_index', 'resample_counts', 'bootstrap_figures', 'best_baseline', 'evaluate_scores', 'protocol_table']
 
 # %% ../nbs/04_evaluation.ipynb #98d141e2
 METRICS = ('auc', 'ap', 'brier', 'ece')                          # the protocol's figures, in report order
 HIGHER_IS_BETTER = {'auc': True, 'ap': True, 'brier': False, 'ece': False}
 SUBSETS = ('all', 'undecided')                                   # the row sets every figure is given on
+
+class UnscorableError(ValueError):
+    "A row set that cannot be scored as it stands: one class only, or too few simulations to resample."
 
 # %% ../nbs/04_evaluation.ipynb #6b5a17c5
 def undecided_rows(
@@ -52,7 +55,7 @@ def check_binary(
     if p.min() < 0 or p.max() > 1: raise ValueError(f"{what} must lie in [0, 1], got [{p.min():.3g}, {p.max():.3g}]")
     pos = int(y.sum())
     if pos == 0 or pos == len(y):
-        raise ValueError(f"no {'positive' if pos == 0 else 'negative'} rows among the {len(y)} {subset} rows: "
+        raise UnscorableError(f"no {'positive' if pos == 0 else 'negative'} rows among the {len(y)} {subset} rows: "
                          f"AUC and AP are undefined (use more simulations or a regime with defaults)")
     return y, p
 
@@ -131,7 +134,7 @@ def group_index(
     if g.ndim != 1: raise ValueError(f"groups must be 1-d, got shape {g.shape}")
     _, idx = np.unique(g, return_inverse=True)
     n = int(idx.max()) + 1 if len(idx) else 0
-    if n < 2: raise ValueError(f"groups must hold at least 2 simulations for a cluster bootstrap, got {n}")
+    if n < 2: raise UnscorableError(f"groups must hold at least 2 simulations for a cluster bootstrap, got {n}")
     return idx, n
 
 def resample_counts(
@@ -180,7 +183,7 @@ def _differences(F:np.ndarray, names:list, models:list, baselines:list, point:di
                 sgn = 1 if HIGHER_IS_BETTER[met] else -1
                 draws = sgn * (F[ok, i, k] - F[ok, j, k])
                 d[met] = {'diff': sgn * (point[m][met] - point[b][met]),
-                          'ci': [float(np.percentile(draws, lo)), float(np.percentile(draws, hi))]}
+                          'ci': [float(np.percentile(draws, lo)), float(np.percentile(draws, hi))] if len(draws) else None}
             out[m][b] = d
     return out, int(ok.sum())
 
@@ -198,6 +201,7 @@ def _one_subset(y, scores, groups, models, baselines, n_boot, seed, ci, subset)-
     point = {n: binary_metrics(y, p, what=n, subset=subset) for n, p in scores.items()}
     F = bootstrap_figures(y, scores, groups, n_boot, seed)
     diffs, n_ok = _differences(F, list(scores), models, baselines, point, ci)
+    if n_ok == 0: raise UnscorableError(f"none of the {n_boot} resamples of the {subset} rows holds both classes: no interval")
     return {'rows': int(len(y)), 'positives': int(np.sum(y)), 'simulations': int(len(np.unique(groups))),
             'metrics': point, 'best_baseline': best_baseline(point, baselines) if baselines else {},
             'differences': diffs, 'resamples': n_ok}
@@ -212,6 +216,7 @@ def evaluate_scores(
     n_boot:int=1000,           # cluster resamples
     seed:int=0,                # seed of the resamples
     ci:float=0.95,             # confidence level of the intervals
+    absent:str='raise',        # a row set that cannot be scored: 'raise' the error, or 'report' it as `{'absent': why}`
 )->dict:
     "The evaluation protocol: figures on all and undecided rows, paired cluster-bootstrap differences to every baseline."
     if not scores: raise ValueError("scores must name at least one model")
@@ -227,20 +232,28 @@ def evaluate_scores(
         u = np.asarray(undecided, bool)
         if u.shape != y.shape: raise ValueError(f"undecided must have shape {y.shape}, got {u.shape}")
         sets['undecided'] = u
-    return {s: _one_subset(y[m], {n: np.asarray(p)[m] for n, p in scores.items()}, g[m], models, baselines, n_boot, seed, ci, s)
-            for s, m in sets.items()}
+    if absent not in ('raise', 'report'): raise ValueError(f"absent must be 'raise' or 'report', got {absent!r}")
+    out = {}
+    for s, m in sets.items():
+        try: out[s] = _one_subset(y[m], {n: np.asarray(p)[m] for n, p in scores.items()}, g[m], models, baselines, n_boot, seed, ci, s)
+        except UnscorableError as e:
+            if absent == 'raise': raise
+            out[s] = {'rows': int(m.sum()), 'positives': int(y[m].sum()), 'simulations': int(len(np.unique(g[m]))), 'absent': str(e)}
+    return out
 
 # %% ../nbs/04_evaluation.ipynb #6b4c9376
 def protocol_table(
     ev:dict,   # from `evaluate_scores`
 )->pd.DataFrame:
-    "One row per (row set, score): the four figures; models also get the AP difference to the best baseline and its interval."
+    "One row per (row set, score): the four figures; models also get the AP difference to the best baseline and its interval (absent row sets are left out)."
     rows = []
     for s, r in ev.items():
+        if 'absent' in r: continue
         for name, m in r['metrics'].items():
             row = {'rows': s, 'score': name, **m}
             if name in r['differences'] and r['best_baseline']:
                 b = r['best_baseline']['ap']; d = r['differences'][name][b]['ap']
                 row.update(best_baseline_ap=b, ap_diff=d['diff'], ap_diff_low=d['ci'][0], ap_diff_high=d['ci'][1])
             rows.append(row)
+    if not rows: raise UnscorableError("no row set could be scored: " + '; '.join(f"{s}: {r['absent']}" for s, r in ev.items()))
     return pd.DataFrame(rows).set_index(['rows', 'score'])

@@ -15,7 +15,9 @@ def test_train_default_predictor_job(tmp_path, root, monkeypatch):
     meta = torch.load(save/'best_model.pt', weights_only=True)
     assert len(meta['feature_names']) == 20 and meta['temperature'] > 0
     card = json.loads((save/'model_card.json').read_text())
-    assert 'val_auc' in card['metrics'] and 'test_ece' in card['metrics']
+    assert 'test_ece' in card['metrics'] and not any(k.startswith('val_') for k in card['metrics'])   # test figures only
+    protocol = json.loads((save/'results.json').read_text())['protocol']
+    assert set(protocol) == {'all', 'undecided'} and all('metrics' in r or 'absent' in r for r in protocol.values())
     assert (tmp_path/'train.log').exists()
     # the job is one tracked MLflow run and a new registered version, not promoted
     from rudra_ml.registry.model_manager import ModelRegistry

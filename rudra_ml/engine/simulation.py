@@ -239,6 +239,8 @@ def _threshold_kw(
     return {'confidence_threshold': confidence_threshold} if 'confidence_threshold' in params else {}
 
 # %% ../../nbs/engine/03_simulation.ipynb #e3526138
+from ..config import CONTAGIONS   # the accepted propagation models, shared with RUDRA_ML_CONTAGION
+
 class SimulationEngine:
     "Runs stress simulations on an interbank network (the edge convention: u -> v means u owes v)."
     def __init__(self,
@@ -246,7 +248,7 @@ class SimulationEngine:
                  enable_ml:bool=False,            # use the ML default predictor in phase 2
                  max_timesteps:int=100,           # steps of a run
                  seed:int=None,                   # random seed (None: the configured RUDRA_ML_SEED)
-                 contagion:str=None,              # 'eisenberg_noe' or 'debtrank' (None: RUDRA_ML_CONTAGION)
+                 contagion:str=None,              # one of CONTAGIONS: 'eisenberg_noe', 'debtrank', 'gai_kapadia' (None: RUDRA_ML_CONTAGION)
                  game:GameParams=None,            # payoff model of the decisions
                  shocks:ShockParams=None,         # random shocks and withdrawals
                  market:MarketParams=None,        # securities market and fire-sale impact
@@ -262,8 +264,8 @@ class SimulationEngine:
         self.network, self.max_timesteps, self.sparse_from = network, int(max_timesteps), int(sparse_from)
         self.seed = ml_config.SEED if seed is None else int(seed)
         self.contagion = contagion or ml_config.CONTAGION
-        if self.contagion not in ('eisenberg_noe', 'debtrank'):
-            raise ValueError(f"contagion must be 'eisenberg_noe' or 'debtrank', got {self.contagion!r}")
+        if self.contagion not in CONTAGIONS:
+            raise ValueError(f"contagion must be {' or '.join(map(repr, CONTAGIONS))}, got {self.contagion!r}")
         self.game, self.shocks = game or GameParams(), shocks or ShockParams()
         self.market, self.bayes = market or MarketParams(), bayes or BayesParams()
         self.confidence_threshold = (ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD
@@ -364,6 +366,8 @@ class _State:
     def volatility(self)->float: return float(np.std(self.logret)) if self.logret else 0.0
 
 # %% ../../nbs/engine/03_simulation.ipynb #3ac60273
+from .contagion import threshold_cascade
+
 @patch
 def _clear(self:SimulationEngine, st:_State):
     "Equity and total assets at clearing values, payments, insolvency mask, share of each debt that is paid."
@@ -375,6 +379,11 @@ def _clear(self:SimulationEngine, st:_State):
     A = st.L.T
     if sparse.issparse(A): A = A.toarray() if st.n <= DENSE_MAX else A.tocsr()   # dense up to DENSE_MAX, as always
     book = e + _rows(A) - _rows(st.L) - st.ext
+    if self.contagion == 'gai_kapadia':     # threshold cascade, exposures to defaulters lost in full (LGD 1)
+        before = getattr(st, 'defaulted', np.zeros(st.n, bool))   # defaults are absorbing: their debts stay lost
+        res = threshold_cascade(A, book, before | (book <= 0), recovery_rate=0.0)
+        frac = (~res.defaulted).astype(float)
+        return book - res.losses, e + A @ frac, (_rows(st.L) + st.ext)*frac, res.defaulted, frac
     eq = linear_debtrank(A, st.E0, st.E0 - book)
     h = debtrank_distress(st.E0, eq)
     return eq, e + A @ (1 - h), _rows(st.L) + st.ext, eq <= 0, 1 - h

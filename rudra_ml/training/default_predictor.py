@@ -15,11 +15,17 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 from fastcore.basics import patch
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, precision_recall_curve, roc_auc_score, roc_curve
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from ..config import ml_config
 from ..checks import check_int
-from ..checkpoint import ARTIFACTS, check_results, save_checkpoint, write_model_card, write_results
+from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
+from ..evaluation import METRICS, evaluate_scores, undecided_rows
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold, plot_reliability
 from ..features.extractor import FEATURE_NAMES
 from ..engine.network import TOPOLOGIES
@@ -30,7 +36,9 @@ from .loop import SearchMixin, Trainer, training_logger
 from .job import ModelJob, Param, plot_learning_curves, some_ints
 
 # %% auto #0
-__all__ = ['DEFAULT_PREDICTOR_CARD', 'DefaultPredictorTrainer', 'DefaultPredictorJob', 'train_default_predictor']
+__all__ = ['DEFAULT_PREDICTOR_CARD', 'THREE_FEATURES', 'BASELINES', 'DefaultPredictorTrainer', 'protocol_notes',
+           'check_baselines', 'fit_baselines', 'spliced_estimate', 'baseline_scores', 'protocol_metrics',
+           'DefaultPredictorJob', 'train_default_predictor']
 
 # %% ../../nbs/training/02_default_predictor.ipynb #20027dd6
 class _Logits(nn.Module):
@@ -64,9 +72,11 @@ DEFAULT_PREDICTOR_CARD = dict(
                   "its MC-dropout confidence clears RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD, otherwise the Bayesian "
                   "estimate stands."),
     limitations=("Trained on synthetic simulations of this engine: it learns the engine's dynamics, not real banks'. "
-                 "Inputs outside the training ranges (other network sizes, shock regimes) are extrapolation. Validation "
-                 "figures are from the same simulations used for early stopping and calibration; test figures are from "
-                 "held-out simulations of the same generator; see the benchmark for other topologies."))
+                 "Inputs outside the training ranges (other network sizes, shock regimes) are extrapolation. Every figure "
+                 "of this card is from held-out test simulations of the same generator (never the validation simulations "
+                 "that chose the epoch, the temperature and the threshold), on all rows and on the undecided rows (solvent "
+                 "and not defaulting at the step the features describe), beside the simple baselines of the evaluation "
+                 "protocol (notes); rudra_ml.science.protocol scores it in other regimes."))
 
 # %% ../../nbs/training/02_default_predictor.ipynb #17f53d69
 class DefaultPredictorTrainer(SearchMixin):
@@ -155,6 +165,29 @@ def _logits(self:DefaultPredictorTrainer, dataset:InstitutionDataset, rows:np.nd
     self.model.eval()
     with torch.no_grad(): return torch.cat([self.model.logits(b.to(self._device)).cpu() for b in x.split(8192)])
 
+# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e011
+def _fmt(v)->str: return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+def protocol_notes(
+    ev:dict|None, # from `evaluate_protocol` (None: no protocol was run)
+)->str:
+    "The protocol as markdown for the model card: a table per row set, the best baseline, the model's paired differences."
+    if not ev: return 'No evaluation protocol: the model was trained without held-out test simulations.'
+    lines = ['Evaluation protocol on the held-out test simulations (rudra_ml.evaluation): paired cluster-bootstrap 95% '
+             'intervals by simulation; a difference > 0 favours the model.', '']
+    for s, r in ev.items():
+        lines += [f"### {s} rows ({r['rows']} rows, {r['positives']} positives, {r['simulations']} simulations)", '']
+        if 'absent' in r: lines += [f"Not scored: {r['absent']}", '']; continue
+        lines += ['| score | ' + ' | '.join(METRICS) + ' |', '|---' * (len(METRICS) + 1) + '|']
+        lines += [f"| {n} | " + ' | '.join(_fmt(m[k]) for k in METRICS) + ' |' for n, m in r['metrics'].items()]
+        lines += ['', 'Best baseline: ' + ', '.join(f"{k} {b}" for k, b in r['best_baseline'].items()), '']
+        for mdl, diffs in r['differences'].items():
+            for k, b in r['best_baseline'].items():
+                d = diffs[b][k]
+                lines.append(f"- {mdl} - {b}, {k}: {d['diff']:+.4f} [{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]")
+        lines.append('')
+    return '\n'.join(lines)
+
 # %% ../../nbs/training/02_default_predictor.ipynb #397a6b1c
 @patch
 def save(self:DefaultPredictorTrainer,
@@ -169,8 +202,11 @@ def save(self:DefaultPredictorTrainer,
         threshold=res['threshold'], temperature=res['temperature'], feature_names=list(FEATURE_NAMES),
         metrics=res['metrics'], params={**self.params, **params, 'seed': self.seed, **fit_params},
         data=res['data'], history=res['history'])
-    write_model_card(folder, 'default_predictor', res['metrics'], {**self.params, **fit_params}, res['data'], **DEFAULT_PREDICTOR_CARD)
-    write_results(folder, {**res, 'checkpoint': str(path)})
+    protocol = (res.get('evaluation') or {}).get('protocol')
+    test = {k: v for k, v in res['metrics'].items() if k.startswith('test_')}   # the card quotes held-out figures only
+    write_model_card(folder, 'default_predictor', test, {**self.params, **fit_params}, res['data'],
+                     notes=protocol_notes(protocol), **DEFAULT_PREDICTOR_CARD)
+    write_results(folder, {**res, 'checkpoint': str(path), 'protocol': protocol}, keys=RESULT_KEYS + ('protocol',))
     return path
 
 # %% ../../nbs/training/02_default_predictor.ipynb #24fcf82b
@@ -228,6 +264,133 @@ def evaluate(self:DefaultPredictorTrainer,
          'test_ece': expected_calibration_error(p, y), 'test_brier': float(brier_score_loss(y, p)), 'test_pos_rate': float(y.mean())}
     return {'metrics': m, 'probabilities': p, 'labels': y}
 
+# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e002
+THREE_FEATURES = ('capital_ratio', 'leverage', 'default_probability_prior')   # the three inputs of `logistic3`
+BASELINES = ('logistic3', 'logistic20', 'gbm20', 'bayes', 'spliced')          # the protocol's baselines, in report order
+
+def check_baselines(
+    names=None, # baseline names (a list, one name, or None for all of BASELINES)
+)->tuple:
+    "`names` as a tuple of `BASELINES`; a `ValueError` naming an unknown one and the accepted names."
+    names = BASELINES if names is None else (names,) if isinstance(names, str) else tuple(names)
+    bad = [n for n in names if n not in BASELINES]
+    if bad: raise ValueError(f"unknown baseline {bad[0]!r}; accepted: {', '.join(BASELINES)}")
+    if not names: raise ValueError(f"baselines must name at least one of {', '.join(BASELINES)}")
+    return names
+
+# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e005
+def _learned(seed:int)->dict:
+    "`{name: (feature columns, unfitted estimator)}` of the learned baselines."
+    every = list(range(len(FEATURE_NAMES)))
+    logistic = lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    return {'logistic3': ([FEATURE_NAMES.index(f) for f in THREE_FEATURES], logistic()),
+            'logistic20': (every, logistic()), 'gbm20': (every, HistGradientBoostingClassifier(random_state=seed))}
+
+def _check_rows(X)->np.ndarray:
+    "Raw feature rows as a float64 `[N, 20]` array in `FEATURE_NAMES` order."
+    X = np.asarray(X, np.float64)
+    if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES): raise ValueError(f"X must be [N, {len(FEATURE_NAMES)}] raw feature rows, got shape {X.shape}")
+    return X
+
+def fit_baselines(
+    X,               # [N, 20] raw training feature rows (FEATURE_NAMES order)
+    y,               # [N] 0/1 labels
+    names=None,      # baselines wanted (None: all); only the learned ones are fit
+    seed:int=0,      # seed of the gradient boosting
+)->dict:
+    "The learned baselines among `names`, fit on the training rows: `{name: (feature columns, fitted estimator)}`."
+    X, y, names = _check_rows(X), np.asarray(y).astype(int), check_baselines(names)
+    if len(np.unique(y)) < 2: raise ValueError(f"the baselines' training rows hold one class only ({len(y)} rows): use more simulations")
+    with threadpool_limits(1):   # small fits: one thread is several times faster than threads competing for the cores
+        return {n: (cols, est.fit(X[:, cols], y)) for n, (cols, est) in _learned(seed).items() if n in names}
+
+# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e007
+def spliced_estimate(
+    prob,              # [N] the model's probabilities
+    conf,              # [N] their MC-dropout confidences
+    bayes,             # [N] the Bayesian estimates
+    threshold:float,   # the confidence the model needs
+)->np.ndarray:
+    "The estimate the engine uses with ML on: the model's probability where confident enough, else the Bayesian one."
+    prob, bayes = np.asarray(prob, float), np.asarray(bayes, float)
+    return np.where(np.isfinite(prob) & (np.asarray(conf, float) >= threshold), np.clip(prob, 0, 1), bayes)
+
+def baseline_scores(
+    fitted:dict,            # from `fit_baselines`
+    X,                      # [N, 20] raw feature rows to score
+    names=None,             # baselines wanted (None: all)
+    prob=None,              # [N] the model's probabilities (for 'spliced')
+    conf=None,              # [N] their confidences (for 'spliced')
+    threshold:float=None,   # the engine's confidence threshold (None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
+    splice=spliced_estimate, # splice(prob, conf, bayes, threshold) -> estimate
+)->dict:
+    "`{name: [N] probabilities}` of each baseline on `X`."
+    X, names = _check_rows(X), check_baselines(names)
+    bayes = X[:, FEATURE_NAMES.index('default_probability_prior')]
+    thr = ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD if threshold is None else float(threshold)
+    out = {}
+    for n in names:
+        if n == 'bayes': out[n] = bayes
+        elif n == 'spliced':
+            if prob is None or conf is None: raise ValueError("the 'spliced' baseline needs the model's probabilities and confidences (prob, conf)")
+            out[n] = splice(prob, conf, bayes, thr)
+        elif n not in fitted: raise ValueError(f"baseline {n!r} was not fitted; fitted: {', '.join(fitted) or 'none'}")
+        else:
+            cols, est = fitted[n]
+            with threadpool_limits(1): out[n] = est.predict_proba(X[:, cols])[:, 1]
+    return out
+
+# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e010
+@patch
+def mc_confidence(self:DefaultPredictorTrainer,
+                  dataset:InstitutionDataset, # the data set the model was trained on
+                  rows:np.ndarray,            # the rows to score
+                  n_samples:int=30,           # MC-dropout samples
+                  seed:int=0,                 # seed of the dropout masks
+                  block:int=4096,             # rows per pass
+                 )->np.ndarray:
+    "MC-dropout confidence `1 - 2 std` of the calibrated probabilities on `rows`."
+    x, _ = dataset.tensors(rows)
+    std = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for b in x.split(block): std.append(self.model.mc_dropout_predict(b.to(self._device), n_samples, self.temperature).std)
+    return np.clip(1 - 2*np.concatenate(std).astype(np.float64), 0, 1)
+
+@patch
+def evaluate_protocol(self:DefaultPredictorTrainer,
+                      dataset:InstitutionDataset, # the data set the model was trained on (raw features in `dataset.features`)
+                      rows:np.ndarray,            # the test rows
+                      train_rows:np.ndarray,      # the training rows (the learned baselines are fit on them)
+                      undecided=None,             # [len(rows)] bool: the undecided test rows (None: all rows only)
+                      baselines=None,             # baseline names (None: all of BASELINES)
+                      n_boot:int=1000,            # cluster-bootstrap resamples
+                      seed:int=None,              # seed of the baselines and the resamples (None: the trainer's)
+                     )->dict:
+    "The evaluation protocol on the test rows: the model against every baseline, on all and undecided rows."
+    if getattr(self, 'temperature', None) is None: raise RuntimeError("the model is not calibrated yet: call train first")
+    if dataset.groups is None: raise ValueError("the protocol resamples simulations: the data set needs groups")
+    seed = self.seed if seed is None else seed
+    names = check_baselines(baselines)
+    p = expit(_np(self._logits(dataset, rows), np.float64) / self.temperature)
+    conf = self.mc_confidence(dataset, rows, seed=seed) if 'spliced' in names else None
+    fitted = fit_baselines(dataset.features[train_rows], dataset.labels[train_rows], names, seed)
+    scores = {'model': p, **baseline_scores(fitted, dataset.features[rows], names, p, conf)}
+    return evaluate_scores(dataset.labels[rows], scores, dataset.groups[rows], undecided, models=['model'],
+                           n_boot=n_boot, seed=seed, absent='report')
+
+def protocol_metrics(
+    ev:dict|None,        # from `evaluate_protocol` (None: nothing)
+    model:str='model',   # the model's name in it
+)->dict:
+    "The model's protocol figures as result metrics: `test_ap` on all rows, `test_<figure>_undecided` on the undecided ones."
+    out = {}
+    for s, r in (ev or {}).items():
+        if 'absent' in r: continue
+        m = r['metrics'][model]
+        out.update({'test_ap': m['ap']} if s == 'all' else {f'test_{k}_{s}': m[k] for k in METRICS})
+    return out
+
 # %% ../../nbs/training/02_default_predictor.ipynb #84fc1104
 @patch
 def _arch(self:DefaultPredictorTrainer)->dict:
@@ -251,12 +414,14 @@ def _adopt(self:DefaultPredictorTrainer, best:dict):
 
 # %% ../../nbs/training/02_default_predictor.ipynb #e013694e
 class DefaultPredictorJob(ModelJob):
-    "The default predictor's job: feature rows of simulations, `DefaultPredictorTrainer`, AUC on the test simulations."
+    "The default predictor's job: feature rows of simulations, `DefaultPredictorTrainer`, the evaluation protocol on the test simulations."
     name, score, search_epochs = 'default_predictor', ('val_auc', 1), 20
     defaults = dict(num_simulations=120, epochs=60, batch_size=256, learning_rate=1e-3, patience=8, n_jobs=2)
     params = {'sizes': Param([30, 60, 100], some_ints(2), 'network sizes of the simulations'),
               'topologies': Param(None, lambda name, v: _topologies(name, v), 'topology families of the networks (None: all)'),
-              'data_name': Param(None, lambda name, v: _data_name(name, v), 'save the rows under this name in RUDRA_ML_DATA_PATH (None: not saved)')}
+              'data_name': Param(None, lambda name, v: _data_name(name, v), 'save the rows under this name in RUDRA_ML_DATA_PATH (None: not saved)'),
+              'n_boot': Param(1000, lambda name, v: check_int(name, v, 10), 'cluster-bootstrap resamples of the test protocol'),
+              'test_baselines': Param(None, lambda name, v: list(check_baselines(v)), 'baselines of the test protocol (None: all of BASELINES)')}
 
     def data(self, p, progress):
         gen = SyntheticDataGenerator(sizes=tuple(p['sizes']), topologies=tuple(p['topologies'] or SyntheticDataGenerator().topologies),
@@ -264,14 +429,21 @@ class DefaultPredictorJob(ModelJob):
         df = gen.generate(p['num_simulations'], progress=progress)
         path = SyntheticDataGenerator.save(df, p['data_name']) if p['data_name'] else None
         ds = InstitutionDataset(df[list(FEATURE_NAMES)].to_numpy(np.float32), df['label'].to_numpy(), groups=df['simulation_id'].to_numpy())
-        return {'dataset': ds, 'split': ds.split(p['val_fraction'], p['test_fraction'], seed=p['seed']),
+        undecided = undecided_rows(df['capital_ratio'].to_numpy(), (df['default_step'] == df['step']).to_numpy())
+        return {'dataset': ds, 'split': ds.split(p['val_fraction'], p['test_fraction'], seed=p['seed']), 'undecided': undecided,
+                'protocol': {'n_boot': p['n_boot'], 'baselines': p['test_baselines']},
                 'manifest': {'rows': len(df), 'pos_rate': float(df['label'].mean()), 'data_path': str(path) if path else None,
                              'generator': gen.params}}
     def trainer(self, p): return DefaultPredictorTrainer(lr=p['learning_rate'], batch_size=p['batch_size'], seed=p['seed'])
     def search_data(self, data): return (data['dataset'].subset(np.concatenate(data['split'][:2])),)
     def train(self, trainer, data, p, progress, on_epoch):
         return trainer.train(data['dataset'], epochs=p['epochs'], patience=p['patience'], progress=progress, split=data['split'], on_epoch=on_epoch)
-    def evaluate(self, trainer, data, res): return trainer.evaluate(data['dataset'], data['split'][2])
+    def evaluate(self, trainer, data, res):
+        tr, _, te = data['split']
+        ev = trainer.evaluate(data['dataset'], te)
+        ev['protocol'] = trainer.evaluate_protocol(data['dataset'], te, tr, data['undecided'][te], **data['protocol'])
+        ev['metrics'].update(protocol_metrics(ev['protocol']))
+        return ev
     def plots(self, res, data): return {**super().plots(res, data), 'test_curves.png': lambda fig: _test_curves(res, fig)}
 
 # %% ../../nbs/training/02_default_predictor.ipynb #5293b0bd
