@@ -147,7 +147,7 @@ def _md_table(d:dict, head:tuple)->list[str]:
 def write_model_card(
     folder:str|Path,           # folder of the model (beside best_model.pt)
     name:str,                  # model name, e.g. 'default_predictor'
-    metrics:dict,              # validation metrics
+    metrics:dict,              # held-out metrics, named test_* (and val_*: kept in the JSON only)
     params:dict,               # hyperparameters and training settings
     data_manifest:dict|None=None, # what data it was trained on (rows, groups, split, source)
     notes:str='',              # anything else worth knowing
@@ -164,9 +164,12 @@ def write_model_card(
     card = json.loads(json.dumps(card, default=_json_default))
     (folder/'model_card.json').write_text(json.dumps(card, indent=2))
     v = card['versions']
+    test = {k: x for k, x in card['metrics'].items() if k.startswith('test_')}
     md = [f'# Model card: {name}', '', description or '(no description)', '',
           '## Data', '', *_md_table(card['data'], ('item', 'value')), '',
-          '## Metrics (validation)', '', *_md_table(card['metrics'], ('metric', 'value')), '',
+          *(['## Metrics (held-out test simulations)', '', *_md_table(test, ('metric', 'value')), '',
+             'Validation figures fitted the temperature and the threshold, so they are not quoted here (`model_card.json` keeps them).', '']
+            if test else ['## Metrics (validation: no test set was scored)', '', *_md_table(card['metrics'], ('metric', 'value')), '']),
           '## Parameters', '', *_md_table(card['params'], ('parameter', 'value')), '',
           '## Intended use', '', intended_use or '(not stated)', '',
           '## Limitations', '', limitations or '(not stated)', '']

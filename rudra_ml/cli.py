@@ -322,7 +322,7 @@ def run_main_job(
     shocks:str='0.02,0.05,0.1,0.2', # common loan-loss shocks to compare
     seed:int=0,                 # random seed (the network's, and the first simulation seed)
     seeds:int=10,               # simulation seeds each shock and the no-shock run run on (paired)
-    contagion:str=None,         # 'eisenberg_noe' or 'debtrank' (None: configured)
+    contagion:str=None,         # one of CONTAGIONS: 'eisenberg_noe', 'debtrank', 'gai_kapadia' (None: configured)
     train:bool=True,            # train the three models first (ML on then uses them)
     ml:bool=True,               # also run with the ML predictor on (the trained one, else the shipped one)
     train_simulations:int=40,   # simulations for training
@@ -438,7 +438,7 @@ def _parser()->argparse.ArgumentParser:
                                     ('n', int, 100, 'institutions of a generated network'), ('steps', int, 30, 'steps per simulation'),
                                     ('shocks', str, '0.02,0.05,0.1,0.2', 'comma-separated common loan-loss shocks'), ('seed', int, 0, 'random seed (the network, and the first simulation seed)'),
                                     ('seeds', int, 10, 'simulation seeds per shock, each paired with a no-shock run on the same seed'),
-                                    ('contagion', str, None, 'eisenberg_noe or debtrank (default: RUDRA_ML_CONTAGION)'),
+                                    ('contagion', str, None, 'eisenberg_noe, debtrank or gai_kapadia (default: RUDRA_ML_CONTAGION)'),
                                     ('train', _value, True, 'train and register the three models first (True/False)'),
                                     ('ml', _value, True, 'also run with the ML predictor on: the trained one, else the shipped one (True/False)'),
                                     ('train_simulations', int, 40, 'simulations to train on'), ('epochs', int, 20, 'maximum training epochs')):

@@ -67,7 +67,7 @@ def test_bad_argument_is_refused_with_its_name(tmp_path, bin_dir, env, root):
                        capture_output=True, text=True, env=env, cwd=root, timeout=120)
     assert r.returncode != 0 and 'shocks must be comma-separated numbers in [0, 1]' in r.stderr
     assert not (tmp_path/'summary.json').exists()
-    for opt, msg in ((['--seeds', '1'], 'seeds must be an integer in [2, 1000], got 1'), (['--contagion', 'furfine'], "contagion must be 'eisenberg_noe' or 'debtrank'"),
+    for opt, msg in ((['--seeds', '1'], 'seeds must be an integer in [2, 1000], got 1'), (['--contagion', 'furfine'], "contagion must be one of 'eisenberg_noe', 'debtrank', 'gai_kapadia'"),
                      (['--ml', 'maybe'], "ml must be True or False, got 'maybe'")):
         r = subprocess.run([str(bin_dir/'rudra-ml'), 'main', '--out', str(tmp_path/'x'), *opt], capture_output=True, text=True, env=env, cwd=root, timeout=120)
         assert r.returncode != 0 and msg in r.stderr and 'Traceback' not in r.stderr, (opt, r.stderr)

@@ -13,7 +13,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 import rudra_ml
-from ..config import ml_config, resolve_path, CHECKOUT
+from ..config import ml_config, resolve_path, CHECKOUT, CONTAGIONS
 from ..checks import check_int, check_pair
 from ..engine.network import TOPOLOGIES
 from .runner import SimulationSpec, run_simulations
@@ -88,7 +88,7 @@ class SyntheticDataGenerator:
                  targeted_loss:tuple=(0.1, 0.4),     # extra share of loans each one loses, uniform
                  vol_scale_range:tuple=(1.0, 3.0),   # multiplier of the engine's loan volatilities, uniform
                  temperature_range:tuple=(0.0, 0.001), # logit temperature of decisions, uniform
-                 contagion:str=None,                 # 'eisenberg_noe' or 'debtrank' (None: ml_config.CONTAGION)
+                 contagion:str=None,                 # one of CONTAGIONS: 'eisenberg_noe', 'debtrank', 'gai_kapadia' (None: ml_config.CONTAGION)
                 ):
         self.sizes, self.topologies = _check_sizes(sizes), _check_topologies(topologies)
         self.horizon = check_int('horizon', ml_config.LABEL_HORIZON if horizon is None else horizon, 1)
@@ -102,8 +102,8 @@ class SyntheticDataGenerator:
         self.targeted_fraction, self.targeted_loss = check_pair('targeted_fraction', targeted_fraction, 0, 1), check_pair('targeted_loss', targeted_loss, 0, 1)
         self.vol_scale_range, self.temperature_range = check_pair('vol_scale_range', vol_scale_range, 0, math.inf), check_pair('temperature_range', temperature_range, 0, math.inf)
         self.contagion = contagion or ml_config.CONTAGION
-        if self.contagion not in ('eisenberg_noe', 'debtrank'):
-            raise ValueError(f"contagion must be 'eisenberg_noe' or 'debtrank', got {self.contagion!r}")
+        if self.contagion not in CONTAGIONS:
+            raise ValueError(f"contagion must be one of {', '.join(map(repr, CONTAGIONS))}, got {self.contagion!r}")
 
     @property
     def params(self)->dict:

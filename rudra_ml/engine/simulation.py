@@ -265,7 +265,7 @@ class SimulationEngine:
         self.seed = ml_config.SEED if seed is None else int(seed)
         self.contagion = contagion or ml_config.CONTAGION
         if self.contagion not in CONTAGIONS:
-            raise ValueError(f"contagion must be {' or '.join(map(repr, CONTAGIONS))}, got {self.contagion!r}")
+            raise ValueError(f"contagion must be one of {', '.join(map(repr, CONTAGIONS))}, got {self.contagion!r}")
         self.game, self.shocks = game or GameParams(), shocks or ShockParams()
         self.market, self.bayes = market or MarketParams(), bayes or BayesParams()
         self.confidence_threshold = (ml_config.DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD
