@@ -24,9 +24,33 @@ from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, chec
 from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
 # %% auto #0
-__all__ = ['SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'ShockParams', 'MarketParams', 'BayesParams', 'asset_share',
-           'capital_ratio', 'liquidity_buffer', 'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor',
-           'SimulationResult', 'SimulationEngine', 'simulation_memory']
+__all__ = ['STEPS_PER_YEAR', 'ANNUAL_COMMON_LOAN_VOL', 'IDIO_TO_COMMON', 'FULL_STRESS_RUNOFF', 'PRICE_HALF_LIFE_STEPS',
+           'SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'per_step_vol', 'recovery_rate_from_half_life',
+           'ShockParams', 'MarketParams', 'BayesParams', 'asset_share', 'capital_ratio', 'liquidity_buffer',
+           'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine',
+           'simulation_memory', 'shock_runs', 'shock_table', 'no_shock_drift']
+
+# %% ../../nbs/engine/03_simulation.ipynb #b69e7133
+STEPS_PER_YEAR = 12                # one step is one month
+ANNUAL_COMMON_LOAN_VOL = 0.0055    # common loan-value factor, a year: the EBA 2018 adverse scenario as a 1-in-100 3-year loss
+IDIO_TO_COMMON = 1.5               # idiosyncratic / common loan-value volatility (the earlier defaults' ratio)
+FULL_STRESS_RUNOFF = 0.10          # 30-day withdrawals at full distress: LCR run-off of less-stable retail deposits
+PRICE_HALF_LIFE_STEPS = 2.0        # months for a fire-sale discount to halve (slow-moving capital)
+
+def per_step_vol(
+    annual_vol:float,                  # volatility over a year
+    steps_per_year:float=STEPS_PER_YEAR, # steps in a year
+)->float:
+    "Volatility over one step of a driftless random walk with `annual_vol` a year: `annual_vol / sqrt(steps_per_year)`."
+    check_range('annual_vol', annual_vol, 0.0); check_range('steps_per_year', steps_per_year, 0.0, lo_open=True)
+    return float(annual_vol) / math.sqrt(steps_per_year)
+
+def recovery_rate_from_half_life(
+    half_life_steps:float, # steps for a price gap to halve
+)->float:
+    "Share of a price gap that closes each step when the gap halves in `half_life_steps` steps: `1 - 2**(-1/half_life)`."
+    check_range('half_life_steps', half_life_steps, 0.0, lo_open=True)
+    return 1 - 0.5 ** (1 / float(half_life_steps))
 
 # %% ../../nbs/engine/03_simulation.ipynb #e13b8ce9
 def _check_params(obj, unit=()):
@@ -36,9 +60,9 @@ def _check_params(obj, unit=()):
 @dataclass
 class ShockParams:
     "Random shocks of each step (phase 1)."
-    common_vol:float = 0.004      # sigma_c: volatility of the common loan-value factor, per step
-    idio_vol:float = 0.006        # sigma_i: idiosyncratic loan-value volatility, per step
-    withdrawal_rate:float = 0.05  # share of external liabilities withdrawn per step at full stress
+    common_vol:float = per_step_vol(ANNUAL_COMMON_LOAN_VOL)              # sigma_c: common loan-value factor, per step (month)
+    idio_vol:float = per_step_vol(IDIO_TO_COMMON*ANNUAL_COMMON_LOAN_VOL) # sigma_i: idiosyncratic loan-value volatility, per step
+    withdrawal_rate:float = FULL_STRESS_RUNOFF                           # share of external liabilities withdrawn per step at full stress
     def __post_init__(self): _check_params(self, unit=('withdrawal_rate',))
 
 @dataclass
@@ -46,7 +70,7 @@ class MarketParams:
     "The market of the securities that institutions hold and fire-sell (phase 4)."
     market_cap_multiple:float = 10.0 # market capitalisation = this x the institutions' holdings at t=0
     price_impact:float = 1.0        # beta of p exp(-beta sold / market cap)
-    recovery_rate:float = 0.1       # share of the gap to the fundamental price (1) that closes each step
+    recovery_rate:float = recovery_rate_from_half_life(PRICE_HALF_LIFE_STEPS) # share of the gap to the fundamental price (1) that closes each step
     def __post_init__(self):
         _check_params(self, unit=('recovery_rate',))
         if self.market_cap_multiple < 1: raise ValueError(f"market_cap_multiple must be in [1, inf), got {self.market_cap_multiple}")
@@ -616,3 +640,57 @@ def _run_params(self:SimulationEngine, shock_step:int)->dict:
     "The parameters of a run, as kept in `SimulationResult.params`."
     return {'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
             'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market), 'bayes': asdict(self.bayes)}
+
+# %% ../../nbs/engine/03_simulation.ipynb #978dadf2
+def _check_seeds(seeds)->list:
+    "`seeds` as a non-empty list of ints."
+    s = [int(x) for x in seeds]
+    if not s: raise ValueError("seeds must name at least one seed, got none")
+    return s
+
+def shock_runs(
+    network:nx.DiGraph,        # institutions with balance sheets
+    shocks=(0.0, 0.02, 0.05, 0.1), # common scenario shocks (share of loans lost); 0 is always run
+    seeds=range(10),           # one run per seed and shock
+    steps:int=30,              # steps of each run
+    progress:bool=False,       # show a progress bar
+    **engine_kw,               # `SimulationEngine` keywords (contagion, game, shocks, market, ...)
+)->pd.DataFrame:
+    "One row per (seed, shock): equity lost (share of initial equity), defaults, and the paired effect against the same seed's no-shock run."
+    seeds, shocks = _check_seeds(seeds), sorted({0.0, *(float(s) for s in np.atleast_1d(shocks))})
+    check_range('shocks', shocks, 0.0, 1.0)
+    if int(steps) < 1: raise ValueError(f"steps must be in [1, inf), got {steps}")
+    eng, rows = SimulationEngine(network, max_timesteps=int(steps), **engine_kw), []
+    for seed, shock in tqdm([(s, x) for s in seeds for x in shocks], disable=not progress, desc='runs'):
+        r = eng.run_simulation(shock=shock, seed=seed).summary()
+        rows.append({'seed': seed, 'shock': shock, 'equity_lost': r['equity_loss_fraction'], 'defaults': r['defaults']})
+    df = pd.DataFrame(rows)
+    base = df[df.shock == 0].set_index('seed')
+    df['effect_equity_lost'] = df.equity_lost.to_numpy() - base.equity_lost.loc[df.seed].to_numpy()
+    df['effect_defaults'] = df.defaults.to_numpy() - base.defaults.loc[df.seed].to_numpy()
+    return df
+
+def _spread(x:pd.Series)->dict:
+    "Median and 10-90% range of `x`."
+    return {'median': float(x.median()), 'p10': float(x.quantile(0.1)), 'p90': float(x.quantile(0.9))}
+
+def shock_table(
+    runs:pd.DataFrame, # `shock_runs` output
+)->pd.DataFrame:
+    "Per shock: median and 10-90% range of equity lost, defaults, and their paired effects over the seeds."
+    out = {}
+    for shock, g in runs.groupby('shock'):
+        out[shock] = {(col, k): v for col in ('equity_lost', 'defaults', 'effect_equity_lost', 'effect_defaults')
+                      for k, v in _spread(g[col]).items()}
+    t = pd.DataFrame(out).T; t.index.name = 'shock'; t['seeds'] = runs.groupby('shock').size()
+    return t
+
+def no_shock_drift(
+    network:nx.DiGraph, # institutions with balance sheets
+    seeds=range(30),    # one no-shock run per seed
+    steps:int=30,       # steps of each run
+    **engine_kw,        # `SimulationEngine` keywords
+)->dict:
+    "Median and 10-90% range of the share of equity a calm system loses in `steps` steps (negative: gains)."
+    runs = shock_runs(network, shocks=(0.0,), seeds=seeds, steps=steps, **engine_kw)
+    return {**_spread(runs.equity_lost), 'seeds': len(runs)}
