@@ -682,7 +682,8 @@ def shock_table(
     for shock, g in runs.groupby('shock'):
         out[shock] = {(col, k): v for col in ('equity_lost', 'defaults', 'effect_equity_lost', 'effect_defaults')
                       for k, v in _spread(g[col]).items()}
-    t = pd.DataFrame(out).T; t.index.name = 'shock'; t['seeds'] = runs.groupby('shock').size()
+    t = pd.DataFrame(out).T; t.index.name = 'shock'
+    t[('seeds', 'n')] = runs.groupby('shock').size()
     return t
 
 def no_shock_drift(
