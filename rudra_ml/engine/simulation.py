@@ -28,7 +28,7 @@ __all__ = ['STEPS_PER_YEAR', 'ANNUAL_COMMON_LOAN_VOL', 'IDIO_TO_COMMON', 'FULL_S
            'SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'per_step_vol', 'recovery_rate_from_half_life',
            'ShockParams', 'MarketParams', 'BayesParams', 'asset_share', 'capital_ratio', 'liquidity_buffer',
            'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine',
-           'simulation_memory', 'shock_runs', 'shock_table', 'no_shock_drift']
+           'simulation_memory']
 
 # %% ../../nbs/engine/03_simulation.ipynb #b69e7133
 STEPS_PER_YEAR = 12                # one step is one month
@@ -640,58 +640,3 @@ def _run_params(self:SimulationEngine, shock_step:int)->dict:
     "The parameters of a run, as kept in `SimulationResult.params`."
     return {'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
             'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market), 'bayes': asdict(self.bayes)}
-
-# %% ../../nbs/engine/03_simulation.ipynb #978dadf2
-def _check_seeds(seeds)->list:
-    "`seeds` as a non-empty list of ints."
-    s = [int(x) for x in seeds]
-    if not s: raise ValueError("seeds must name at least one seed, got none")
-    return s
-
-def shock_runs(
-    network:nx.DiGraph,        # institutions with balance sheets
-    shocks=(0.0, 0.02, 0.05, 0.1), # common scenario shocks (share of loans lost); 0 is always run
-    seeds=range(10),           # one run per seed and shock
-    steps:int=30,              # steps of each run
-    progress:bool=False,       # show a progress bar
-    **engine_kw,               # `SimulationEngine` keywords (contagion, game, shocks, market, ...)
-)->pd.DataFrame:
-    "One row per (seed, shock): equity lost (share of initial equity), defaults, and the paired effect against the same seed's no-shock run."
-    seeds, shocks = _check_seeds(seeds), sorted({0.0, *(float(s) for s in np.atleast_1d(shocks))})
-    check_range('shocks', shocks, 0.0, 1.0)
-    if int(steps) < 1: raise ValueError(f"steps must be in [1, inf), got {steps}")
-    eng, rows = SimulationEngine(network, max_timesteps=int(steps), **engine_kw), []
-    for seed, shock in tqdm([(s, x) for s in seeds for x in shocks], disable=not progress, desc='runs'):
-        r = eng.run_simulation(shock=shock, seed=seed).summary()
-        rows.append({'seed': seed, 'shock': shock, 'equity_lost': r['equity_loss_fraction'], 'defaults': r['defaults']})
-    df = pd.DataFrame(rows)
-    base = df[df.shock == 0].set_index('seed')
-    df['effect_equity_lost'] = df.equity_lost.to_numpy() - base.equity_lost.loc[df.seed].to_numpy()
-    df['effect_defaults'] = df.defaults.to_numpy() - base.defaults.loc[df.seed].to_numpy()
-    return df
-
-def _spread(x:pd.Series)->dict:
-    "Median and 10-90% range of `x`."
-    return {'median': float(x.median()), 'p10': float(x.quantile(0.1)), 'p90': float(x.quantile(0.9))}
-
-def shock_table(
-    runs:pd.DataFrame, # `shock_runs` output
-)->pd.DataFrame:
-    "Per shock: median and 10-90% range of equity lost, defaults, and their paired effects over the seeds."
-    out = {}
-    for shock, g in runs.groupby('shock'):
-        out[shock] = {(col, k): v for col in ('equity_lost', 'defaults', 'effect_equity_lost', 'effect_defaults')
-                      for k, v in _spread(g[col]).items()}
-    t = pd.DataFrame(out).T; t.index.name = 'shock'
-    t[('seeds', 'n')] = runs.groupby('shock').size()
-    return t
-
-def no_shock_drift(
-    network:nx.DiGraph, # institutions with balance sheets
-    seeds=range(30),    # one no-shock run per seed
-    steps:int=30,       # steps of each run
-    **engine_kw,        # `SimulationEngine` keywords
-)->dict:
-    "Median and 10-90% range of the share of equity a calm system loses in `steps` steps (negative: gains)."
-    runs = shock_runs(network, shocks=(0.0,), seeds=seeds, steps=steps, **engine_kw)
-    return {**_spread(runs.equity_lost), 'seeds': len(runs)}
