@@ -9,7 +9,7 @@ def test_train_default_predictor_job(tmp_path, root, monkeypatch):
     store = f"sqlite:///{tmp_path/'registry'/'mlflow.db'}"
     pm.execute_notebook(str(root/'nbs'/'jobs'/'train_default_predictor.ipynb'), str(tmp_path/'job.ipynb'), cwd=str(root),
                         kernel_name='python3', progress_bar=False,
-                        parameters=dict(tracking_uri=store, num_simulations=6, epochs=3, seed=1, save_dir=str(save), n_jobs=1, progress=False))
+                        parameters=dict(tracking_uri=store, num_simulations=8, epochs=3, seed=1, save_dir=str(save), n_jobs=1, progress=False))
     for f in ('best_model.pt', 'model_card.json', 'MODEL_CARD.md', 'results.json', 'training.png', 'test_curves.png'):
         assert (save/f).exists(), f
     meta = torch.load(save/'best_model.pt', weights_only=True)

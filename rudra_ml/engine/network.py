@@ -5,7 +5,8 @@
 # %% ../../nbs/engine/01_network.ipynb #af18c379
 from __future__ import annotations
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from uuid import UUID
 
@@ -21,9 +22,10 @@ from .data_model import (NODE_FIELDS, AMOUNT_FIELDS, DENSE_MAX, NODE_BYTES, EDGE
     check_memory, network_memory, save_graphml, load_graphml, _gc_paused, _is_number, _row_index, _sums)
 
 # %% auto #0
-__all__ = ['TOPOLOGIES', 'RUDRA_NAMESPACE', 'reconstruct_max_entropy', 'BalanceSheetParams', 'balance_sheet_params',
-           'scale_free_network', 'core_periphery_network', 'erdos_renyi_network', 'generate_network',
-           'load_balance_sheet_csv', 'eba_path', 'bank_uuid', 'eba_network']
+__all__ = ['BALANCE_SHEET_REGIMES', 'TOPOLOGIES', 'RUDRA_NAMESPACE', 'EBA_INTERBANK_SHARE', 'EBA_CASH_SHARE',
+           'reconstruct_max_entropy', 'BalanceSheetParams', 'balance_sheet_params', 'scale_free_network',
+           'core_periphery_network', 'erdos_renyi_network', 'generate_network', 'load_balance_sheet_csv', 'eba_path',
+           'bank_uuid', 'eba_network', 'eba_balance_sheet_params']
 
 # %% ../../nbs/engine/01_network.ipynb #37a37c32
 def _check_marginal(name, x):
@@ -149,12 +151,19 @@ class BalanceSheetParams:
         if len(ab) != 2 or not all(np.isfinite(x) and x > 0 for x in ab):
             raise ValueError(f"risk_appetite_beta must be two positive numbers (a, b), got {self.risk_appetite_beta!r}")
 
-def balance_sheet_params(**kw)->BalanceSheetParams:
-    "`BalanceSheetParams` from keywords; an unknown keyword is a `TypeError` listing the accepted ones."
+BALANCE_SHEET_REGIMES = {'synthetic': BalanceSheetParams}   # name -> () -> BalanceSheetParams; 'eba_2018' is added below
+
+def balance_sheet_params(
+    regime:str='synthetic', # one of BALANCE_SHEET_REGIMES: the distributions the keywords start from
+    **kw,                   # `BalanceSheetParams` fields overriding the regime's
+)->BalanceSheetParams:
+    "The `regime`'s `BalanceSheetParams`, with keywords overriding its fields; unknown names are errors listing the accepted ones."
+    if regime not in BALANCE_SHEET_REGIMES:
+        raise ValueError(f"regime must be one of {', '.join(map(repr, BALANCE_SHEET_REGIMES))}, got {regime!r}")
     names = [f.name for f in fields(BalanceSheetParams)]
     bad = [k for k in kw if k not in names]
     if bad: raise TypeError(f"unknown balance-sheet parameter {bad[0]!r}; accepted: {', '.join(names)}")
-    return BalanceSheetParams(**kw)
+    return replace(BALANCE_SHEET_REGIMES[regime](), **kw)
 
 # %% ../../nbs/engine/01_network.ipynb #8b459d35
 def _rng(seed): return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -273,10 +282,11 @@ def scale_free_network(
     alpha:float=0.41,    # probability of a new node lending to an existing one (chosen by its number of creditors)
     beta:float=0.54,     # probability of a new loan between existing nodes
     gamma:float=0.05,    # probability of an existing node (chosen by its number of debtors) lending to a new one
+    regime:str='synthetic', # balance-sheet regime, one of BALANCE_SHEET_REGIMES
     **kw,                # balance-sheet parameters (`BalanceSheetParams` fields)
 )->nx.DiGraph:
     "Directed scale-free network (Bollobás et al. 2003) with consistent balance sheets."
-    n, p, rng = _check_n(n, 3), balance_sheet_params(**kw), _rng(seed)
+    n, p, rng = _check_n(n, 3), balance_sheet_params(regime, **kw), _rng(seed)
     if not (abs(alpha + beta + gamma - 1) < 1e-9 and min(alpha, beta, gamma) >= 0):
         raise ValueError(f"alpha, beta, gamma must be non-negative and sum to 1, got {alpha}, {beta}, {gamma}")
     m = n / max(alpha + gamma, 1e-9)                                  # one edge a step, a new node with prob. alpha + gamma
@@ -297,10 +307,11 @@ def core_periphery_network(
     p_core_periphery:float=None, # density of core-periphery pairs, each direction (default: 3 core links per periphery bank)
     p_periphery:float=0.0,       # density of periphery-periphery lending
     max_core:int=100,            # largest core: keeps the edges linear in n (Craig and von Peter 2014: ~45 of ~1,800 banks)
+    regime:str='synthetic', # balance-sheet regime, one of BALANCE_SHEET_REGIMES
     **kw,                        # balance-sheet parameters (`BalanceSheetParams` fields)
 )->nx.DiGraph:
     "Core-periphery network (Craig and von Peter 2014) with consistent balance sheets; core = first nodes."
-    n, p, rng = _check_n(n, 2), balance_sheet_params(**kw), _rng(seed)
+    n, p, rng = _check_n(n, 2), balance_sheet_params(regime, **kw), _rng(seed)
     if not 0 < core_fraction < 1: raise ValueError(f"core_fraction must be in (0, 1), got {core_fraction}")
     max_core = check_int('max_core', max_core, 1)
     c = min(max(1, round(core_fraction * n)), n - 1, max_core)
@@ -333,10 +344,11 @@ def erdos_renyi_network(
     n:int=100,       # number of institutions (>= 2)
     seed=None,       # int, None or np.random.Generator
     p:float=None,    # probability of each ordered pair (default: mean out-degree 5, at most 1)
+    regime:str='synthetic', # balance-sheet regime, one of BALANCE_SHEET_REGIMES
     **kw,            # balance-sheet parameters (`BalanceSheetParams` fields)
 )->nx.DiGraph:
     "Directed Erdős–Rényi network G(n, p) with consistent balance sheets."
-    n, bp, rng = _check_n(n, 2), balance_sheet_params(**kw), _rng(seed)
+    n, bp, rng = _check_n(n, 2), balance_sheet_params(regime, **kw), _rng(seed)
     if p is None: p = min(1., 5 / (n - 1))
     if not 0 <= p <= 1: raise ValueError(f"p must be in [0, 1], got {p}")
     m = p * n * (n - 1)
@@ -400,14 +412,19 @@ def bank_uuid(
     return uuid.uuid5(RUDRA_NAMESPACE, str(name))
 
 # %% ../../nbs/engine/01_network.ipynb #96f40e7b
+EBA_INTERBANK_SHARE = 0.1   # interbank assets, and liabilities, / total assets: not in the file, an assumption (Upper 2011)
+EBA_CASH_SHARE = 0.05       # cash / total assets: not in the file, an assumption
+
 def eba_network(
     path:str|Path=None,          # EBA_2018.csv; default `eba_path()`
-    interbank_share:float=0.1,   # interbank assets and liabilities as a share of total assets
-    cash_share:float=0.05,       # cash as a share of total assets
+    interbank_share:float=None,  # interbank assets and liabilities as a share of total assets (None: EBA_INTERBANK_SHARE)
+    cash_share:float=None,       # cash as a share of total assets (None: EBA_CASH_SHARE)
     seed=0,                      # seed of the risk-appetite draws
 )->nx.DiGraph:
     "The 48-bank EBA 2018 network, exposures reconstructed by maximum entropy; amounts in EUR million."
     path = Path(path) if path is not None else eba_path()
+    interbank_share = EBA_INTERBANK_SHARE if interbank_share is None else interbank_share
+    cash_share = EBA_CASH_SHARE if cash_share is None else cash_share
     if not path.exists():
         raise FileNotFoundError(f"EBA balance-sheet file not found: {path} (set RUDRA_ML_EBA_PATH or pass path)")
     for nm, v in (('interbank_share', interbank_share), ('cash_share', cash_share)):
@@ -434,3 +451,34 @@ def eba_network(
     bs = BalanceSheets(ids=[bank_uuid(b) for b in names], names=names, cash=cash, securities=sec, loans=loans,
                        external_liabilities=total - X.sum(0) - cet1, risk_appetite=ra, liabilities=X.T.copy())
     return from_arrays(bs, topology='eba_2018')
+
+# %% ../../nbs/engine/01_network.ipynb #564b6c0f
+def _uniform_like(
+    x:np.ndarray, # observed values
+)->tuple:
+    "(low, high) of the uniform with the median and interquartile range of `x`, kept inside [min(x), max(x)]."
+    q1, m, q3 = np.percentile(x, [25, 50, 75])
+    return (float(max(x.min(), m - (q3 - q1))), float(min(x.max(), m + (q3 - q1))))
+
+@lru_cache(maxsize=4)
+def _eba_params(path:Path)->BalanceSheetParams:
+    "The `'eba_2018'` regime computed from the table at `path`."
+    df = load_balance_sheet_csv(path)
+    total = df['CET1E'].to_numpy() / (df['leverage'].to_numpy() / 100)
+    return BalanceSheetParams(size_median=float(np.median(total)), size_sigma=float(np.log(total).std(ddof=1)),
+                              capital_ratio_range=_uniform_like(df['CET1E'].to_numpy() / total),
+                              interbank_share_range=(EBA_INTERBANK_SHARE, EBA_INTERBANK_SHARE),
+                              cash_share_range=(EBA_CASH_SHARE, EBA_CASH_SHARE),
+                              securities_share_range=_uniform_like((df['govbonds'] + df['debt_sec']).to_numpy() / total),
+                              risk_appetite_beta=(2.0, 2.0))
+
+def eba_balance_sheet_params(
+    path:str|Path=None, # EBA_2018.csv; default `eba_path()`
+)->BalanceSheetParams:
+    "Balance-sheet distributions computed from the EBA 2018 banks: the `'eba_2018'` regime."
+    path = Path(path) if path is not None else eba_path()
+    if not path.exists():
+        raise FileNotFoundError(f"EBA balance-sheet file not found: {path} (set RUDRA_ML_EBA_PATH or pass path)")
+    return _eba_params(path.resolve())
+
+BALANCE_SHEET_REGIMES['eba_2018'] = eba_balance_sheet_params
