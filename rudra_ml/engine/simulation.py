@@ -22,71 +22,12 @@ from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS,
                                          action_payoffs, choose_actions, counterparty_pd,
                                          run_intensity, withdrawal_rate, hoard_share, recall_matrix)
 from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, check_memory, _row_index
+from .params import ShockParams, MarketParams, BayesParams
 from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
 # %% auto #0
-__all__ = ['STEPS_PER_YEAR', 'ANNUAL_COMMON_LOAN_VOL', 'IDIO_TO_COMMON', 'FULL_STRESS_RUNOFF', 'PRICE_HALF_LIFE_STEPS',
-           'SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'per_step_vol', 'recovery_rate_from_half_life',
-           'ShockParams', 'MarketParams', 'BayesParams', 'asset_share', 'capital_ratio', 'liquidity_buffer',
-           'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine',
-           'simulation_memory']
-
-# %% ../../nbs/engine/03_simulation.ipynb #b69e7133
-STEPS_PER_YEAR = 12                # one step is one month
-ANNUAL_COMMON_LOAN_VOL = 0.0055    # common loan-value factor, a year: the EBA 2018 adverse scenario as a 1-in-100 3-year loss
-IDIO_TO_COMMON = 1.5               # idiosyncratic / common loan-value volatility (the earlier defaults' ratio)
-FULL_STRESS_RUNOFF = 0.10          # 30-day withdrawals at full distress: LCR run-off of less-stable retail deposits
-PRICE_HALF_LIFE_STEPS = 2.0        # months for a fire-sale discount to halve (slow-moving capital)
-
-def per_step_vol(
-    annual_vol:float,                  # volatility over a year
-    steps_per_year:float=STEPS_PER_YEAR, # steps in a year
-)->float:
-    "Volatility over one step of a driftless random walk with `annual_vol` a year: `annual_vol / sqrt(steps_per_year)`."
-    check_range('annual_vol', annual_vol, 0.0); check_range('steps_per_year', steps_per_year, 0.0, lo_open=True)
-    return float(annual_vol) / math.sqrt(steps_per_year)
-
-def recovery_rate_from_half_life(
-    half_life_steps:float, # steps for a price gap to halve
-)->float:
-    "Share of a price gap that closes each step when the gap halves in `half_life_steps` steps: `1 - 2**(-1/half_life)`."
-    check_range('half_life_steps', half_life_steps, 0.0, lo_open=True)
-    return 1 - 0.5 ** (1 / float(half_life_steps))
-
-# %% ../../nbs/engine/03_simulation.ipynb #e13b8ce9
-def _check_params(obj, unit=()):
-    "Every field of a parameter dataclass must be finite and >= 0; fields in `unit` must be in [0, 1]."
-    for k, v in asdict(obj).items(): check_range(k, v, 0.0, 1.0 if k in unit else math.inf)
-
-@dataclass
-class ShockParams:
-    "Random shocks of each step (phase 1)."
-    common_vol:float = per_step_vol(ANNUAL_COMMON_LOAN_VOL)              # sigma_c: common loan-value factor, per step (month)
-    idio_vol:float = per_step_vol(IDIO_TO_COMMON*ANNUAL_COMMON_LOAN_VOL) # sigma_i: idiosyncratic loan-value volatility, per step
-    withdrawal_rate:float = FULL_STRESS_RUNOFF                           # share of external liabilities withdrawn per step at full stress
-    def __post_init__(self): _check_params(self, unit=('withdrawal_rate',))
-
-@dataclass
-class MarketParams:
-    "The market of the securities that institutions hold and fire-sell (phase 4)."
-    market_cap_multiple:float = 10.0 # market capitalisation = this x the institutions' holdings at t=0
-    price_impact:float = 1.0        # beta of p exp(-beta sold / market cap)
-    recovery_rate:float = recovery_rate_from_half_life(PRICE_HALF_LIFE_STEPS) # share of the gap to the fundamental price (1) that closes each step
-    def __post_init__(self):
-        _check_params(self, unit=('recovery_rate',))
-        if self.market_cap_multiple < 1: raise ValueError(f"market_cap_multiple must be in [1, inf), got {self.market_cap_multiple}")
-
-@dataclass
-class BayesParams:
-    "The Bayesian default-probability filter (phase 2)."
-    asset_vol:float = 0.03        # Merton asset volatility over the PD horizon: prior PD = Phi(-c / asset_vol)
-    mixing:float = 0.2            # per-step probability that the regime is redrawn from the structural prior
-    distress_drift:float = 0.01   # mean fall of the capital ratio per step on a path to default
-    signal_vol:float = 0.02       # standard deviation of a step's capital-ratio change
-    def __post_init__(self):
-        _check_params(self, unit=('mixing',))
-        for k in ('asset_vol', 'signal_vol'):
-            if getattr(self, k) <= 0: raise ValueError(f"{k} must be in (0, inf), got {getattr(self, k)}")
+__all__ = ['SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'asset_share', 'capital_ratio', 'liquidity_buffer', 'merton_prior',
+           'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine', 'simulation_memory']
 
 # %% ../../nbs/engine/03_simulation.ipynb #1b940865
 def asset_share(
