@@ -20,8 +20,8 @@ from .runner import SimulationSpec, run_simulations
 from .splits import group_split, fit_normalization
 
 # %% auto #0
-__all__ = ['WINDOW_SIZE', 'FORECAST_HORIZON', 'History', 'draw_specs', 'simulate_history', 'generate_histories', 'WindowSet',
-           'make_windows', 'split_windows', 'fit_window_normalization', 'window_batches', 'unpack_windows']
+__all__ = ['WINDOW_SIZE', 'FORECAST_HORIZON', 'SHOCK_RANGE', 'History', 'draw_specs', 'simulate_history', 'generate_histories',
+           'WindowSet', 'make_windows', 'split_windows', 'fit_window_normalization', 'window_batches', 'unpack_windows']
 
 # %% ../../nbs/data/04_timeseries_loader.ipynb #915fdc8d
 WINDOW_SIZE = 20       # observed steps per window (the spec's sequence length)
@@ -47,11 +47,13 @@ class History:
                 f"{int(self.defaulted[-1].sum())} defaults)")
 
 # %% ../../nbs/data/04_timeseries_loader.ipynb #3bf43ca2
+SHOCK_RANGE = (0.0, 0.3)   # common loan shocks, uniform: with one step a month, contagion needs shocks past about 10%
+
 def draw_specs(
     num_simulations:int,               # number of simulations
     steps:int=60,                      # steps of each run
     n_range:tuple=(20, 60),            # network size, uniform on these integers (inclusive)
-    shock_range:tuple=(0.0, 0.15),     # common loan shock, uniform
+    shock_range:tuple=SHOCK_RANGE,     # common loan shock, uniform
     topologies:Sequence[str]|None=None,# topologies to draw from (None: all of TOPOLOGIES)
     window_size:int=WINDOW_SIZE,       # the shock hits after the first full window: step > window_size
     forecast_horizon:int=FORECAST_HORIZON, # ... and leaves at least this many steps after it
@@ -89,7 +91,7 @@ def generate_histories(
     num_simulations:int,            # number of simulations
     steps:int=60,                   # steps of each run
     n_range:tuple=(20, 60),         # network size range
-    shock_range:tuple=(0.0, 0.15),  # common loan shock range
+    shock_range:tuple=SHOCK_RANGE,  # common loan shock range
     seed:int=0,                     # master seed
     n_jobs:int=1,                   # worker processes (1: in this process; -1: one per CPU)
     progress:bool=True,             # progress bar

@@ -24,7 +24,7 @@ from ..checks import check_int, check_number, check_pair
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, write_model_card, write_results
 from ..calibration import reliability_bins
 from ..features.state_features import STATE_FEATURES, FEATURE_SCALES, CANDIDATE_FEATURES
-from ..data.timeseries_loader import (WINDOW_SIZE, FORECAST_HORIZON, History, WindowSet, generate_histories,
+from ..data.timeseries_loader import (SHOCK_RANGE, WINDOW_SIZE, FORECAST_HORIZON, History, WindowSet, generate_histories,
                                              make_windows, split_windows, fit_window_normalization, window_batches,
                                              unpack_windows)
 from ..models.state_forecaster import (StateForecastLSTM, EarlyWarningSystem, WARNING_THRESHOLD, MODEL_NAME,
@@ -406,6 +406,7 @@ def simulate_split(
     num_simulations:int,      # simulations generated
     steps:int=60,             # steps of each simulation
     n_range:tuple=(20, 60),   # network sizes
+    shock_range:tuple=SHOCK_RANGE, # common loan shock, uniform
     val_fraction:float=0.15,  # share of simulations for validation
     test_fraction:float=0.15, # share of simulations held out for the evaluation
     seed:int=0,               # seed of the data and the split
@@ -413,7 +414,7 @@ def simulate_split(
     progress:bool=True,       # progress bar
 )->dict:
     "`{'windows': {'train', 'val', 'test'}, 'histories': {'val', 'test'}}` of freshly simulated runs, split by simulation."
-    hs = generate_histories(num_simulations, steps=steps, n_range=n_range, seed=seed, n_jobs=n_jobs, progress=progress)
+    hs = generate_histories(num_simulations, steps=steps, n_range=n_range, shock_range=shock_range, seed=seed, n_jobs=n_jobs, progress=progress)
     tr, va, te = split_windows(make_windows(hs), val_fraction, test_fraction, seed)
     by_id = {h.spec.simulation_id: h for h in hs}
     val_h, test_h = ([by_id[i] for i in np.unique(s.simulation_id)] for s in (va, te))
@@ -453,6 +454,7 @@ class StateForecasterJob(ModelJob):
     name, score, search_epochs = 'state_forecaster', ('val_rmse', -1), 6
     defaults = dict(num_simulations=1000, epochs=14, batch_size=256, learning_rate=2e-3, patience=2, n_jobs=-1)
     params = {'steps': Param(60, an_int(31), 'steps of each simulation'),
+              'shock_range': Param(list(SHOCK_RANGE), lambda name, v: list(check_pair(name, v, 0, 1)), 'common loan shock (low, high), uniform'),
               'n_range': Param([20, 60], lambda name, v: list(check_pair(name, v, 2, 100_000, integer=True)), 'network sizes (low, high)'),
               'hidden_dim': Param(64, an_int(1), "LSTM units per direction (64: the 3-minute budget; the class default is the spec's 128)"),
               'samples_per_epoch': Param(16384, an_int(1), 'training windows drawn per epoch'),
@@ -461,9 +463,9 @@ class StateForecasterJob(ModelJob):
               'warning_threshold': Param(WARNING_THRESHOLD, a_number(0, 1), 'the warning threshold, unless tuned on the validation runs')}
 
     def data(self, p, progress):
-        d = simulate_split(p['num_simulations'], p['steps'], tuple(p['n_range']), p['val_fraction'], p['test_fraction'], p['seed'], p['n_jobs'], progress)
+        d = simulate_split(p['num_simulations'], p['steps'], tuple(p['n_range']), tuple(p['shock_range']), p['val_fraction'], p['test_fraction'], p['seed'], p['n_jobs'], progress)
         return {**d, 'manifest': {'num_simulations': p['num_simulations'], 'steps': p['steps'], 'n_range': p['n_range'],
-                                  'shock_range': [0.0, 0.15], 'n_test_simulations': len(d['histories']['test'])}}
+                                  'shock_range': list(p['shock_range']), 'n_test_simulations': len(d['histories']['test'])}}
     def trainer(self, p):
         return StateForecasterTrainer(hidden_dim=p['hidden_dim'], dropout=p['dropout'], lr=p['learning_rate'], batch_size=p['batch_size'],
                                       weight_decay=p['weight_decay'], samples_per_epoch=p['samples_per_epoch'],
