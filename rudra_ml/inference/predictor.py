@@ -26,8 +26,8 @@ from ..checkpoint import load_checkpoint, CheckpointError
 from .fallback import use_prediction
 
 # %% auto #0
-__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'PASS_STAGES', 'GUARD', 'LOGIT_MARGIN', 'FoldedMLP',
-           'check_features', 'PredictionResult', 'DefaultPredictor', 'full_std', 'unseen_logit_bounds',
+__all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'PASS_STAGES', 'GUARD', 'LOGIT_MARGIN', 'THRESHOLD_GRID',
+           'FoldedMLP', 'check_features', 'PredictionResult', 'DefaultPredictor', 'full_std', 'unseen_logit_bounds',
            'variance_bounds', 'sequential_std', 'compare_confidence', 'sweep_confidence']
 
 # %% ../../nbs/inference/00_predictor.ipynb #c4cd9410
@@ -425,6 +425,8 @@ def compare_confidence(
             'us_per_institution_step_full_with_features': per(t['full'] + t['features'])}
 
 # %% ../../nbs/inference/00_predictor.ipynb #36844e6d
+THRESHOLD_GRID = tuple(round(0.50 + 0.01*k, 2) for k in range(46))   # the thresholds a user may set, swept by the checks
+
 def _check_thresholds(thresholds)->np.ndarray:
     "`thresholds` as a non-empty 1-D float array of values in [0, 1]."
     try: t = np.asarray(thresholds, float)
@@ -435,7 +437,7 @@ def _check_thresholds(thresholds)->np.ndarray:
 def sweep_confidence(
     predictor:DefaultPredictor,               # a predictor with a usable model
     X,                                        # [B, 20] raw feature rows (FEATURE_NAMES order)
-    thresholds=np.arange(0.50, 0.951, 0.01),  # the confidence thresholds to check
+    thresholds=THRESHOLD_GRID,               # the confidence thresholds to check (0.50 to 0.95 by 0.01)
     alive=None,                               # bool [B]: the rows the hook measures, as in the engine (None: all)
 )->dict:
     "The sequential hook's decisions against the full pass's at every threshold: disagreements per threshold and in total."

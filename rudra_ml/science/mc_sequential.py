@@ -12,7 +12,7 @@ from ..config import ml_config, shipped_path
 from ..checks import check_int
 from ..data.synthetic_generator import SyntheticDataGenerator
 from ..features.extractor import FEATURE_NAMES
-from ..inference.predictor import (DefaultPredictor, sweep_confidence, sequential_std, unseen_logit_bounds,
+from ..inference.predictor import (THRESHOLD_GRID, DefaultPredictor, sweep_confidence, sequential_std, unseen_logit_bounds,
                                           full_std, check_features, _check_thresholds, _one_blas_thread)
 
 # %% auto #0
@@ -52,7 +52,7 @@ def mc_sequential_check(
     predictor:DefaultPredictor=None,          # None: the shipped default predictor
     num_simulations:int=4,                    # held-out simulations
     seed:int=None,                            # their generator seed (None: ml_config.SEED + 1; never the training seed)
-    thresholds=np.arange(0.50, 0.951, 0.01),  # the thresholds to sweep
+    thresholds=THRESHOLD_GRID,                # the thresholds to sweep (0.50 to 0.95 by 0.01)
     sizes:tuple=(30, 60),                     # institutions per network
 )->dict:
     "`science.mc_sequential`: the sequential hook's decisions against the full pass at every threshold, on held-out and on-the-limit rows."
