@@ -182,9 +182,14 @@ def protocol_notes(
         lines += [f"| {n} | " + ' | '.join(_fmt(m[k]) for k in METRICS) + ' |' for n, m in r['metrics'].items()]
         lines += ['', 'Best baseline: ' + ', '.join(f"{k} {b}" for k, b in r['best_baseline'].items()), '']
         for mdl, diffs in r['differences'].items():
+            verdicts = {}
             for k, b in r['best_baseline'].items():
                 d = diffs[b][k]
-                lines.append(f"- {mdl} - {b}, {k}: {d['diff']:+.4f} [{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]")
+                verdicts[k] = 'better' if d['ci'][0] > 0 else 'worse' if d['ci'][1] < 0 else 'no clear difference'
+                lines.append(f"- {mdl} - {b}, {k}: {d['diff']:+.4f} [{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]: {verdicts[k]}")
+            better = [k for k, v in verdicts.items() if v == 'better']
+            lines += ['', f"**{mdl} {'beats the best baseline on ' + ', '.join(better) if better else 'does not beat the best baseline on any figure'}** "
+                          f"({s} rows; worse on {', '.join(k for k, v in verdicts.items() if v == 'worse') or 'none'})."]
         lines.append('')
     return '\n'.join(lines)
 
