@@ -184,7 +184,7 @@ def _registered(res:dict)->dict:
 BUDGETS = {   # the main job's small training budget per model, from its two knobs
     'default_predictor': lambda sims, epochs: dict(num_simulations=sims, epochs=epochs),
     'cascade_classifier': lambda sims, epochs: dict(num_simulations=max(24, 3*sims), epochs=epochs, scenarios_per_network=6),
-    'state_forecaster': lambda sims, epochs: dict(num_simulations=max(20, sims), epochs=max(1, epochs//6), samples_per_epoch=4096)}
+    'state_forecaster': lambda sims, epochs: dict(num_simulations=max(60, 3*sims), epochs=max(1, epochs//6), samples_per_epoch=4096)}
 
 def train_models(
     out:Path,                # the job's folder (models go to out/models/<model>)
