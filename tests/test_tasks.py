@@ -75,7 +75,7 @@ def test_epoch_progress_is_reported(setup):
     "The forecaster's epochs are slow enough to be seen one by one: TRAINING meta with epoch, epochs, metric and value."
     env, tmp = setup
     app = sender(env)
-    kw = {'num_simulations': 12, 'epochs': 3, 'steps': 40, 'n_range': [12, 16], 'hidden_dim': 8, 'samples_per_epoch': 4096,
+    kw = {'num_simulations': 40, 'epochs': 3, 'steps': 40, 'n_range': [12, 16], 'hidden_dim': 8, 'samples_per_epoch': 4096,
           'finetune_epochs': 0, 'n_jobs': 1}
     with spawn_worker(env):
         res = app.send_task('rudra_ml.train_state_forecaster', kwargs=kw)
