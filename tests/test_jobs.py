@@ -3,14 +3,18 @@ import json
 import papermill as pm
 import pytest
 
+def run_benchmark(tmp_path, root, **params)->dict:
+    "Run the benchmark job notebook with `params` into `tmp_path/bench`; its results.json."
+    out = tmp_path/'bench'
+    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
+                        kernel_name='python3', progress_bar=False, parameters=dict(out_dir=str(out), **params))
+    return json.loads((out/'results.json').read_text())
+
 @pytest.mark.slow
 def test_benchmark_job_engine_section(tmp_path, root):
     out = tmp_path/'bench'
-    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
-                        kernel_name='python3', progress_bar=False,
-                        parameters=dict(repeats=1, steps=5, n_small=30, n_large=60, out_dir=str(out), sections='engine,default_predictor,cascade_classifier,state_forecaster', quick=True,
-                                    dp_train_sims=8, dp_test_sims=6, dp_epochs=2))
-    r = json.loads((out/'results.json').read_text())
+    r = run_benchmark(tmp_path, root, repeats=1, steps=5, n_small=30, n_large=60, sections='engine,default_predictor,cascade_classifier,state_forecaster',
+                      quick=True, dp_train_sims=8, dp_test_sims=6, dp_epochs=2)
     e = r['engine']
     for k in ('sim_steps100_n100_s', 'sim_steps100_n1000_s', 'eisenberg_noe_n1000_ms'):
         assert e[k] > 0
@@ -39,11 +43,8 @@ def test_benchmark_job_engine_section(tmp_path, root):
 def test_benchmark_job_scale_section(tmp_path, root):
     "The scale section at toy sizes: every figure present, fresh-process memory, the same results whichever way the generators ran."
     out = tmp_path/'bench'
-    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
-                        kernel_name='python3', progress_bar=False,
-                        parameters=dict(repeats=1, steps=5, out_dir=str(out), sections='scale', scale_sizes='40,80',
-                                        scale_agreement_sizes='60', throughput_sims=8, scale_celery=True))
-    s = json.loads((out/'results.json').read_text())['scale']
+    s = run_benchmark(tmp_path, root, repeats=1, steps=5, sections='scale', scale_sizes='40,80', scale_agreement_sizes='60',
+                      throughput_sims=8, scale_celery=True)['scale']
     assert set(s['sizes']) == {'scale_free', 'core_periphery'}
     for kind, rows in s['sizes'].items():
         assert set(rows) == {'40', '80'}
@@ -67,10 +68,7 @@ def test_benchmark_job_science_section(tmp_path, root):
     "The science section at toy sizes: every regime scored, no collapse labelled 'no cascade', the ablation's shares, no flipped decision."
     from rudra_ml.science.protocol import REGIMES
     out = tmp_path/'bench'
-    pm.execute_notebook(str(root/'nbs'/'jobs'/'benchmark.ipynb'), str(tmp_path/'benchmark.ipynb'), cwd=str(root),
-                        kernel_name='python3', progress_bar=False,
-                        parameters=dict(repeats=1, out_dir=str(out), sections='science', quick=True))
-    s = json.loads((out/'results.json').read_text())['science']
+    s = run_benchmark(tmp_path, root, repeats=1, sections='science', quick=True)['science']
     assert set(s['undecided']['regimes']) == set(REGIMES)
     for name, r in s['undecided']['regimes'].items():
         assert 'metrics' in r['all'], name
