@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from ..config import ml_config
 from ..checks import check_int
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
-from ..evaluation import METRICS, evaluate_scores, undecided_rows
+from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes, undecided_rows
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold, plot_reliability
 from ..features.extractor import FEATURE_NAMES
 from ..engine.network import TOPOLOGIES
@@ -36,9 +36,8 @@ from .loop import SearchMixin, Trainer, training_logger
 from .job import ModelJob, Param, plot_learning_curves, some_ints
 
 # %% auto #0
-__all__ = ['DEFAULT_PREDICTOR_CARD', 'THREE_FEATURES', 'BASELINES', 'DefaultPredictorTrainer', 'protocol_notes',
-           'check_baselines', 'fit_baselines', 'spliced_estimate', 'baseline_scores', 'protocol_metrics',
-           'DefaultPredictorJob', 'train_default_predictor']
+__all__ = ['DEFAULT_PREDICTOR_CARD', 'THREE_FEATURES', 'BASELINES', 'DefaultPredictorTrainer', 'check_baselines', 'fit_baselines',
+           'spliced_estimate', 'baseline_scores', 'DefaultPredictorJob', 'train_default_predictor']
 
 # %% ../../nbs/training/02_default_predictor.ipynb #20027dd6
 class _Logits(nn.Module):
@@ -164,34 +163,6 @@ def _logits(self:DefaultPredictorTrainer, dataset:InstitutionDataset, rows:np.nd
     x, _ = dataset.tensors(rows)
     self.model.eval()
     with torch.no_grad(): return torch.cat([self.model.logits(b.to(self._device)).cpu() for b in x.split(8192)])
-
-# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e011
-def _fmt(v)->str: return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-def protocol_notes(
-    ev:dict|None, # from `evaluate_protocol` (None: no protocol was run)
-)->str:
-    "The protocol as markdown for the model card: a table per row set, the best baseline, the model's paired differences."
-    if not ev: return 'No evaluation protocol: the model was trained without held-out test simulations.'
-    lines = ['Evaluation protocol on the held-out test simulations (rudra_ml.evaluation): paired cluster-bootstrap 95% '
-             'intervals by simulation; a difference > 0 favours the model.', '']
-    for s, r in ev.items():
-        lines += [f"### {s} rows ({r['rows']} rows, {r['positives']} positives, {r['simulations']} simulations)", '']
-        if 'absent' in r: lines += [f"Not scored: {r['absent']}", '']; continue
-        lines += ['| score | ' + ' | '.join(METRICS) + ' |', '|---' * (len(METRICS) + 1) + '|']
-        lines += [f"| {n} | " + ' | '.join(_fmt(m[k]) for k in METRICS) + ' |' for n, m in r['metrics'].items()]
-        lines += ['', 'Best baseline: ' + ', '.join(f"{k} {b}" for k, b in r['best_baseline'].items()), '']
-        for mdl, diffs in r['differences'].items():
-            verdicts = {}
-            for k, b in r['best_baseline'].items():
-                d = diffs[b][k]
-                verdicts[k] = 'better' if d['ci'][0] > 0 else 'worse' if d['ci'][1] < 0 else 'no clear difference'
-                lines.append(f"- {mdl} - {b}, {k}: {d['diff']:+.4f} [{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]: {verdicts[k]}")
-            better = [k for k, v in verdicts.items() if v == 'better']
-            lines += ['', f"**{mdl} {'beats the best baseline on ' + ', '.join(better) if better else 'does not beat the best baseline on any figure'}** "
-                          f"({s} rows; worse on {', '.join(k for k, v in verdicts.items() if v == 'worse') or 'none'})."]
-        lines.append('')
-    return '\n'.join(lines)
 
 # %% ../../nbs/training/02_default_predictor.ipynb #397a6b1c
 @patch
@@ -384,17 +355,6 @@ def evaluate_protocol(self:DefaultPredictorTrainer,
     return evaluate_scores(dataset.labels[rows], scores, dataset.groups[rows], undecided, models=['model'],
                            n_boot=n_boot, seed=seed, absent='report')
 
-def protocol_metrics(
-    ev:dict|None,        # from `evaluate_protocol` (None: nothing)
-    model:str='model',   # the model's name in it
-)->dict:
-    "The model's protocol figures as result metrics: `test_ap` on all rows, `test_<figure>_undecided` on the undecided ones."
-    out = {}
-    for s, r in (ev or {}).items():
-        if 'absent' in r: continue
-        m = r['metrics'][model]
-        out.update({'test_ap': m['ap']} if s == 'all' else {f'test_{k}_{s}': m[k] for k in METRICS})
-    return out
 
 # %% ../../nbs/training/02_default_predictor.ipynb #84fc1104
 @patch
