@@ -15,7 +15,7 @@ from .checks import check_int, check_number
 # %% auto #0
 __all__ = ['METRICS', 'HIGHER_IS_BETTER', 'SUBSETS', 'VERDICTS', 'UnscorableError', 'undecided_rows', 'check_binary',
            'binary_metrics', 'group_index', 'resample_counts', 'bootstrap_figures', 'best_baseline', 'evaluate_scores',
-           'protocol_table', 'verdicts', 'verdict_sentence', 'protocol_notes', 'protocol_metrics']
+           'protocol_table', 'verdicts', 'verdict_sentence', 'protocol_notes', 'protocol_metrics', 'spliced_estimate']
 
 # %% ../nbs/04_evaluation.ipynb #98d141e2
 METRICS = ('auc', 'ap', 'brier', 'ece')                          # the protocol's figures, in report order
@@ -332,3 +332,18 @@ def protocol_metrics(
         m = r['metrics'][model]
         out.update({f'{prefix}_{k}': m[k] for k in on_all} if s == 'all' else {f'{prefix}_{k}_{s}': m[k] for k in METRICS})
     return out
+
+# %% ../nbs/04_evaluation.ipynb #53663397
+def spliced_estimate(
+    prob,                   # [B] the model's probabilities (NaN: no model)
+    conf,                   # [B] their confidences (NaN: not measured)
+    bayes,                  # [B] the Bayesian estimates (the fallback)
+    threshold:float|None,   # the confidence the model needs (None: no confidence gate)
+    defaulted=None,         # [B] bool: these keep the Bayesian estimate (None: nobody has defaulted)
+)->tuple:
+    "`(estimate, used)`: the model's probability where finite, confident enough and alive; the Bayesian estimate elsewhere."
+    prob, bayes = np.asarray(prob, float), np.asarray(bayes, float)
+    used = np.isfinite(prob)
+    if threshold is not None: used &= np.asarray(conf, float) >= threshold
+    if defaulted is not None: used &= ~np.asarray(defaulted, bool)
+    return np.where(used, np.clip(prob, 0, 1), bayes), used

@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from ..config import ml_config
 from ..checks import check_int
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
-from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes, undecided_rows
+from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes, spliced_estimate, undecided_rows
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold, plot_reliability
 from ..features.extractor import FEATURE_NAMES
 from ..engine.network import TOPOLOGIES
@@ -37,7 +37,7 @@ from .job import ModelJob, Param, plot_learning_curves, some_ints
 
 # %% auto #0
 __all__ = ['DEFAULT_PREDICTOR_CARD', 'THREE_FEATURES', 'BASELINES', 'DefaultPredictorTrainer', 'check_baselines', 'fit_baselines',
-           'spliced_estimate', 'baseline_scores', 'DefaultPredictorJob', 'train_default_predictor']
+           'baseline_scores', 'DefaultPredictorJob', 'train_default_predictor']
 
 # %% ../../nbs/training/02_default_predictor.ipynb #20027dd6
 class _Logits(nn.Module):
@@ -281,16 +281,6 @@ def fit_baselines(
         return {n: (cols, est.fit(X[:, cols], y)) for n, (cols, est) in _learned(seed).items() if n in names}
 
 # %% ../../nbs/training/02_default_predictor.ipynb #c4a1e007
-def spliced_estimate(
-    prob,              # [N] the model's probabilities
-    conf,              # [N] their MC-dropout confidences
-    bayes,             # [N] the Bayesian estimates
-    threshold:float,   # the confidence the model needs
-)->np.ndarray:
-    "The estimate the engine uses with ML on: the model's probability where confident enough, else the Bayesian one."
-    prob, bayes = np.asarray(prob, float), np.asarray(bayes, float)
-    return np.where(np.isfinite(prob) & (np.asarray(conf, float) >= threshold), np.clip(prob, 0, 1), bayes)
-
 def baseline_scores(
     fitted:dict,            # from `fit_baselines`
     X,                      # [N, 20] raw feature rows to score
@@ -298,7 +288,7 @@ def baseline_scores(
     prob=None,              # [N] the model's probabilities (for 'spliced')
     conf=None,              # [N] their confidences (for 'spliced')
     threshold:float=None,   # the engine's confidence threshold (None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
-    splice=spliced_estimate, # splice(prob, conf, bayes, threshold) -> estimate
+    splice=None,            # splice(prob, conf, bayes, threshold) -> estimate (None: the engine's rule, `spliced_estimate`)
 )->dict:
     "`{name: [N] probabilities}` of each baseline on `X`."
     X, names = _check_rows(X), check_baselines(names)
@@ -309,7 +299,7 @@ def baseline_scores(
         if n == 'bayes': out[n] = bayes
         elif n == 'spliced':
             if prob is None or conf is None: raise ValueError("the 'spliced' baseline needs the model's probabilities and confidences (prob, conf)")
-            out[n] = splice(prob, conf, bayes, thr)
+            out[n] = splice(prob, conf, bayes, thr) if splice is not None else spliced_estimate(prob, conf, bayes, thr)[0]
         elif n not in fitted: raise ValueError(f"baseline {n!r} was not fitted; fitted: {', '.join(fitted) or 'none'}")
         else:
             cols, est = fitted[n]
