@@ -292,9 +292,9 @@ def verdict_sentence(
 # %% ../nbs/04_evaluation.ipynb #2030ad75
 def _fmt(v)->str: return f"{v:.4f}" if isinstance(v, float) else str(v)
 
-def _row_set_notes(s:str, r:dict, heading:str)->list:
+def _row_set_notes(s:str, r:dict, heading:str, unit:str='simulation')->list:
     "The markdown lines of one row set: table, best baselines, differences, the sentence."
-    lines = [f"{heading} {s} rows ({r['rows']} rows, {r['positives']} positives, {r['simulations']} simulations)", '']
+    lines = [f"{heading} {s} rows ({r['rows']} rows, {r['positives']} positives, {r['simulations']} {unit}s)", '']
     if 'absent' in r: return lines + [f"Not scored: {r['absent']}", '']
     lines += ['| score | ' + ' | '.join(METRICS) + ' |', '|---' * (len(METRICS) + 1) + '|']
     lines += [f"| {n} | " + ' | '.join(_fmt(m[k]) for k in METRICS) + ' |' for n, m in r['metrics'].items()]
@@ -316,7 +316,7 @@ def protocol_notes(
     if not ev: return f'No evaluation protocol: the model was trained without {where}.'
     lines = [f'Evaluation protocol on {where} (rudra_ml.evaluation): paired cluster-bootstrap 95% '
              f'intervals by {unit}; a difference > 0 favours the model.', '']
-    for s, r in ev.items(): lines += _row_set_notes(s, r, heading)
+    for s, r in ev.items(): lines += _row_set_notes(s, r, heading, unit)
     return '\n'.join(lines)
 
 def protocol_metrics(
