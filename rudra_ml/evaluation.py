@@ -13,8 +13,9 @@ from scipy import sparse
 from .checks import check_int, check_number
 
 # %% auto #0
-__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'SUBSETS', 'UnscorableError', 'undecided_rows', 'check_binary', 'binary_metrics',
-           'group_index', 'resample_counts', 'bootstrap_figures', 'best_baseline', 'evaluate_scores', 'protocol_table']
+__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'SUBSETS', 'VERDICTS', 'UnscorableError', 'undecided_rows', 'check_binary',
+           'binary_metrics', 'group_index', 'resample_counts', 'bootstrap_figures', 'best_baseline', 'evaluate_scores',
+           'protocol_table', 'verdicts', 'verdict_sentence', 'protocol_notes', 'protocol_metrics', 'spliced_estimate']
 
 # %% ../nbs/04_evaluation.ipynb #98d141e2
 METRICS = ('auc', 'ap', 'brier', 'ece')                          # the protocol's figures, in report order
@@ -257,3 +258,92 @@ def protocol_table(
             rows.append(row)
     if not rows: raise UnscorableError("no row set could be scored: " + '; '.join(f"{s}: {r['absent']}" for s, r in ev.items()))
     return pd.DataFrame(rows).set_index(['rows', 'score'])
+
+# %% ../nbs/04_evaluation.ipynb #4d7f7bc8
+VERDICTS = ('better', 'worse', 'no clear difference')   # the model against the best baseline of a figure
+
+def verdicts(
+    r:dict,            # one scored row set of `evaluate_scores` (not absent)
+    model:str='model', # the model's name among its scores
+)->dict:
+    "`{figure: (best baseline, verdict)}`: the model against the best baseline of each figure, by its paired interval."
+    if 'absent' in r: raise UnscorableError(f"the row set was not scored: {r['absent']}")
+    if model not in r['differences']: raise ValueError(f"unknown model {model!r}; the models are {list(r['differences'])}")
+    out = {}
+    for k, b in r['best_baseline'].items():
+        lo, hi = r['differences'][model][b][k]['ci']
+        out[k] = (b, VERDICTS[0] if lo > 0 else VERDICTS[1] if hi < 0 else VERDICTS[2])
+    return out
+
+def verdict_sentence(
+    r:dict,            # one row set of `evaluate_scores`
+    model:str='model', # the model's name
+    subset:str='all',  # the row set's name, for the sentence
+)->str:
+    "One sentence: does `model` beat the best baseline on these rows, on which figures, and where is it worse."
+    if 'absent' in r: return f"{model} is not scored on the {subset} rows ({r['absent']})."
+    v = verdicts(r, model)
+    better = [k for k, (_, w) in v.items() if w == VERDICTS[0]]
+    worse = [f"{k} (best: {b})" for k, (b, w) in v.items() if w == VERDICTS[1]]
+    head = (f"{model} beats the best baseline on {', '.join(f'{k} (best: {v[k][0]})' for k in better)}" if better
+            else f"{model} does not beat its best baseline on any figure")
+    return f"{head} ({subset} rows; worse on {', '.join(worse) or 'none'})."
+
+# %% ../nbs/04_evaluation.ipynb #2030ad75
+def _fmt(v)->str: return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+def _row_set_notes(s:str, r:dict, heading:str, unit:str='simulation')->list:
+    "The markdown lines of one row set: table, best baselines, differences, the sentence."
+    lines = [f"{heading} {s} rows ({r['rows']} rows, {r['positives']} positives, {r['simulations']} {unit}s)", '']
+    if 'absent' in r: return lines + [f"Not scored: {r['absent']}", '']
+    lines += ['| score | ' + ' | '.join(METRICS) + ' |', '|---' * (len(METRICS) + 1) + '|']
+    lines += [f"| {n} | " + ' | '.join(_fmt(m[k]) for k in METRICS) + ' |' for n, m in r['metrics'].items()]
+    lines += ['', 'Best baseline: ' + ', '.join(f"{k} {b}" for k, b in r['best_baseline'].items()), '']
+    for mdl, diffs in r['differences'].items():
+        for k, (b, w) in verdicts(r, mdl).items():
+            d = diffs[b][k]
+            lines.append(f"- {mdl} - {b}, {k}: {d['diff']:+.4f} [{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]: {w}")
+        lines += ['', f"**{verdict_sentence(r, mdl, s)}**"]
+    return lines + ['']
+
+def protocol_notes(
+    ev:dict|None,                                  # from `evaluate_scores` (None: no protocol was run)
+    where:str='the held-out test simulations',     # what was scored, for the first line
+    unit:str='simulation',                         # what the bootstrap resamples
+    heading:str='###',                             # markdown heading of each row set
+)->str:
+    "The protocol as markdown for a model card: a table per row set, the best baseline, the model's paired differences, the verdict."
+    if not ev: return f'No evaluation protocol: the model was trained without {where}.'
+    lines = [f'Evaluation protocol on {where} (rudra_ml.evaluation): paired cluster-bootstrap 95% '
+             f'intervals by {unit}; a difference > 0 favours the model.', '']
+    for s, r in ev.items(): lines += _row_set_notes(s, r, heading, unit)
+    return '\n'.join(lines)
+
+def protocol_metrics(
+    ev:dict|None,              # from `evaluate_scores` (None: nothing)
+    model:str='model',         # the model's name in it
+    prefix:str='test',         # the metrics' prefix
+    on_all:Sequence[str]=('ap',), # the figures kept on all rows (every figure is kept on the other row sets)
+)->dict:
+    "The model's protocol figures as result metrics: `<prefix>_<figure>` on all rows, `<prefix>_<figure>_<row set>` on the others."
+    out = {}
+    for s, r in (ev or {}).items():
+        if 'absent' in r: continue
+        m = r['metrics'][model]
+        out.update({f'{prefix}_{k}': m[k] for k in on_all} if s == 'all' else {f'{prefix}_{k}_{s}': m[k] for k in METRICS})
+    return out
+
+# %% ../nbs/04_evaluation.ipynb #53663397
+def spliced_estimate(
+    prob,                   # [B] the model's probabilities (NaN: no model)
+    conf,                   # [B] their confidences (NaN: not measured)
+    bayes,                  # [B] the Bayesian estimates (the fallback)
+    threshold:float|None,   # the confidence the model needs (None: no confidence gate)
+    defaulted=None,         # [B] bool: these keep the Bayesian estimate (None: nobody has defaulted)
+)->tuple:
+    "`(estimate, used)`: the model's probability where finite, confident enough and alive; the Bayesian estimate elsewhere."
+    prob, bayes = np.asarray(prob, float), np.asarray(bayes, float)
+    used = np.isfinite(prob)
+    if threshold is not None: used &= np.asarray(conf, float) >= threshold
+    if defaulted is not None: used &= ~np.asarray(defaulted, bool)
+    return np.where(used, np.clip(prob, 0, 1), bayes), used

@@ -158,7 +158,7 @@ def sample_shock(
 class CascadeDataset:
     "Labelled network states: PyG graphs (with `y`) and one metadata row per graph."
     graphs:list            # torch_geometric Data, x [N, 10], edge_index, edge_weight, y [1]
-    meta:pd.DataFrame      # network, topology, n, edges, shock_mean, direct_fraction, contagion_fraction, default_fraction, asset_fraction, share, label
+    meta:pd.DataFrame      # network, topology, n, edges, shock_mean, direct_fraction, direct_share (`default_share` of the direct defaults), contagion_fraction, default_fraction, asset_fraction, share, label
 
     def __post_init__(self):
         if len(self.graphs) != len(self.meta): raise ValueError(f"graphs ({len(self.graphs)}) and meta ({len(self.meta)}) must have one row per graph")
@@ -221,7 +221,8 @@ def network_scenarios(
         graphs.append(conv.state_to_pyg(o.state, ref, o.label))
         rows.append({'network': network_id, 'topology': network.graph.get('topology', 'unknown'), 'n': ref.n,
                      'edges': int(graphs[-1].edge_index.shape[1]), 'shock_mean': float(np.mean(v)),
-                     'direct_fraction': float(o.direct.mean()), 'contagion_fraction': o.contagion_fraction,
+                     'direct_fraction': float(o.direct.mean()), 'direct_share': default_share(o.direct, ref.total_assets),
+                     'contagion_fraction': o.contagion_fraction,
                      'default_fraction': o.default_fraction, 'asset_fraction': o.asset_fraction, 'share': o.share, 'label': o.label})
     return CascadeDataset(graphs, pd.DataFrame(rows))
 

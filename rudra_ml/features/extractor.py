@@ -19,7 +19,7 @@ from ..engine.game_theory import AgentState, GameParams
 
 # %% auto #0
 __all__ = ['FEATURE_GROUPS', 'FEATURE_NAMES', 'N_FEATURES', 'MIN_CAPITAL_RATIO', 'LGD', 'PAGERANK_DAMPING',
-           'EXACT_BETWEENNESS_MAX', 'BETWEENNESS_SAMPLES', 'BETWEENNESS_MEMORY', 'EdgeList', 'edge_list',
+           'EXACT_BETWEENNESS_MAX', 'BETWEENNESS_SAMPLES', 'BETWEENNESS_MEMORY', 'leverage', 'EdgeList', 'edge_list',
            'edge_pattern', 'counterparties', 'pagerank', 'eigenvector_centrality', 'brandes', 'betweenness_sources',
            'betweenness', 'Topology', 'topology', 'topology_features', 'neighborhood_features', 'feature_matrix',
            'validate_features', 'FeatureExtractor', 'StepArrays']
@@ -38,6 +38,12 @@ N_FEATURES = len(FEATURE_NAMES)
 MIN_CAPITAL_RATIO = 0.01          # leverage = 1 / max(capital_ratio, this): at most 100
 LGD = GameParams().lgd            # loss given default of the synthetic credit spread (one source: the game's)
 PAGERANK_DAMPING = 0.85
+
+def leverage(
+    capital_ratio, # equity / total assets, one or many
+)->np.ndarray:
+    "Total assets / equity as the features define it: `1 / max(capital_ratio, MIN_CAPITAL_RATIO)`, at most 100."
+    return 1/np.maximum(np.asarray(capital_ratio, float), MIN_CAPITAL_RATIO)
 
 # %% ../../nbs/features/00_extractor.ipynb #17c197e7
 class EdgeList(NamedTuple):
@@ -298,7 +304,7 @@ def feature_matrix(
     T, S = (topology.features, topology.neighbors) if isinstance(topology, Topology) else (topology, None)
     c, p, n = np.asarray(capital_ratio, float), np.asarray(default_probability, float), len(capital_ratio)
     nb = neighborhood_features(liabilities, stress_level, c, defaulted, S)
-    cols = dict(capital_ratio=c, liquidity_buffer=liquidity_buffer, leverage=1/np.maximum(c, MIN_CAPITAL_RATIO),
+    cols = dict(capital_ratio=c, liquidity_buffer=liquidity_buffer, leverage=leverage(c),
                 credit_exposure=np.log1p(np.asarray(credit_exposure, float)), risk_appetite=risk_appetite,
                 stress_level=stress_level,
                 **dict(zip(FEATURE_GROUPS['topology'], T.T)),

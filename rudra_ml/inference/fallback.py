@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..evaluation import spliced_estimate
+
 # %% auto #0
 __all__ = ['Verdict', 'use_prediction']
 
@@ -36,13 +38,10 @@ def use_prediction(
     reasons:bool=False,       # also say, row by row, why the Bayesian estimate stands
 )->Verdict:
     "The model's probability where it is finite, confident enough and the institution alive; the Bayesian estimate elsewhere."
-    prob, bayes = np.asarray(prob, float), np.asarray(bayes, float)
-    used = np.isfinite(prob)
-    if threshold is not None: used &= np.asarray(conf, float) >= threshold
-    dead = np.zeros(len(prob), bool) if defaulted is None else np.asarray(defaulted, bool)
-    used &= ~dead
-    estimate = np.where(used, np.clip(prob, 0, 1), bayes)
+    estimate, used = spliced_estimate(prob, conf, bayes, threshold, defaulted)
     if not reasons: return Verdict(estimate, used, None)
+    prob = np.asarray(prob, float)
+    dead = np.zeros(len(prob), bool) if defaulted is None else np.asarray(defaulted, bool)
     conf = np.broadcast_to(np.asarray(conf, float), prob.shape)
     why = [None if u else _reason(p, c, d, threshold, load_error) for u, p, c, d in zip(used, prob, conf, dead)]
     return Verdict(estimate, used, why)

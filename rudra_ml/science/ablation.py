@@ -16,7 +16,8 @@ from ..config import ml_config
 from ..checks import check_int
 from ..engine.network import generate_network
 from ..engine.simulation import SimulationEngine, SimulationResult
-from ..features.extractor import MIN_CAPITAL_RATIO
+from ..features.extractor import FEATURE_NAMES, leverage
+from ..training.default_predictor import THREE_FEATURES, fit_baselines
 
 # %% auto #0
 __all__ = ['SOURCES', 'LOGISTIC3_FEATURES', 'OUTCOMES', 'check_sources', 'ConstantPD', 'OraclePD', 'logistic3_features',
@@ -25,7 +26,7 @@ __all__ = ['SOURCES', 'LOGISTIC3_FEATURES', 'OUTCOMES', 'check_sources', 'Consta
 
 # %% ../../nbs/science/01_ablation.ipynb #eff4eb4c
 SOURCES = ('bayes', 'model', 'logistic3', 'pd0', 'pd1', 'oracle')
-LOGISTIC3_FEATURES = ('capital_ratio', 'leverage', 'default_probability_prior')
+LOGISTIC3_FEATURES = THREE_FEATURES   # the default predictor's `logistic3` baseline: capital ratio, leverage, Bayesian PD
 
 def check_sources(sources)->tuple:
     "`sources` as a tuple of names from `SOURCES`, 'bayes' (the reference) first; an unknown name is an error listing them."
@@ -53,9 +54,9 @@ class OraclePD:
         return row.astype(float), np.ones(len(row))
 
 def logistic3_features(state)->np.ndarray:
-    "`[N, 3]`: capital ratio, leverage and the Bayesian PD of each institution, as the feature extractor computes them."
+    "`[N, 3]`: capital ratio, leverage and the Bayesian PD of each institution (`LOGISTIC3_FEATURES`), as the feature extractor computes them."
     c = np.asarray(state.capital_ratio, float)
-    return np.column_stack([c, 1/np.maximum(c, MIN_CAPITAL_RATIO), np.asarray(state.default_probability, float)])
+    return np.column_stack([c, leverage(c), np.asarray(state.default_probability, float)])
 
 class Logistic3PD:
     "A fitted 3-feature logistic regression as a predictor, used wherever it predicts (confidence 1)."
@@ -70,16 +71,12 @@ def fit_logistic3(
     num_simulations:int=24, # simulations per contagion model
     seed:int=0,             # seed of the generators
 )->Logistic3PD:
-    "Logistic regression on the three features, fit on rows the synthetic generator makes (half EN, half DebtRank)."
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    "The default predictor's `logistic3` baseline, fit on rows the synthetic generator makes (half EN, half DebtRank)."
     from rudra_ml.data.synthetic_generator import SyntheticDataGenerator
     df = pd.concat([SyntheticDataGenerator(sizes=(30, 60), steps=20, shock_range=(0.0, 0.2), seed=seed, n_jobs=1, contagion=c)
                     .generate(num_simulations, progress=False) for c in ('eisenberg_noe', 'debtrank')], ignore_index=True)
     y = df['label'].to_numpy()
-    if y.min() == y.max(): raise RuntimeError(f"the training rows of logistic3 have one class only ({len(y)} rows); raise num_simulations")
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(df[list(LOGISTIC3_FEATURES)].to_numpy(), y)
+    cols, model = fit_baselines(df[list(FEATURE_NAMES)].to_numpy(), y, 'logistic3', seed)['logistic3']   # one class only: a ValueError
     model.rows_, model.positives_ = len(y), int(y.sum())
     return Logistic3PD(model)
 

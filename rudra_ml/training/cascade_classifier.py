@@ -22,6 +22,7 @@ from torch_geometric.loader import DataLoader
 from ..config import ml_config
 from ..checks import check_int
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
+from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes
 from ..calibration import expected_calibration_error, fit_temperature
 from ..features.graph_converter import NODE_FEATURES
 from ..data.cascade_generator import (CASCADE_CLASSES, CascadeDataset, CascadeLabelParams, NetworkParams,
@@ -33,9 +34,11 @@ from .loop import SearchMixin, Trainer, training_logger
 from .job import ModelJob, Param, an_int, a_number, one_of
 
 # %% auto #0
-__all__ = ['POOLED_STATS', 'CASCADE_CARD', 'RESULTS_FILE_EXTRAS', 'cascade_metrics', 'pooled_features', 'unpack_pyg',
-           'CascadeClassifierTrainer', 'plot_confusion', 'plot_training_curves', 'pooled_baselines',
-           'CascadeClassifierJob', 'train_cascade_classifier']
+__all__ = ['FIRST_ROUND', 'POOLED_STATS', 'CASCADE_CARD', 'RESULTS_FILE_EXTRAS', 'POOLED_BASELINES', 'CASCADE_TARGETS',
+           'CASCADE_BASELINES', 'cascade_metrics', 'pooled_features', 'unpack_pyg', 'CascadeClassifierTrainer',
+           'plot_confusion', 'plot_training_curves', 'fit_pooled', 'pooled_probs', 'pooled_baselines', 'target_probs',
+           'undecided_scenarios', 'cascade_protocol', 'cascade_notes', 'CascadeClassifierJob',
+           'train_cascade_classifier']
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #5b9beb90
 def cascade_metrics(
@@ -55,17 +58,20 @@ def cascade_metrics(
             'ece': expected_calibration_error(p, y)}
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #387920b9
-POOLED_STATS = ('n_nodes', 'density', 'mean_degree', 'mean_edge_weight', 'max_edge_weight', 'shock_mean')
+FIRST_ROUND = ('direct_fraction', 'direct_share')   # first-round losses: share of institutions, and of the system (`default_share`), insolvent by the shock itself
+POOLED_STATS = ('n_nodes', 'density', 'mean_degree', 'mean_edge_weight', 'max_edge_weight', 'shock_mean', *FIRST_ROUND)
 
 def pooled_features(
-    dataset:CascadeDataset, # labelled graphs
+    dataset:CascadeDataset, # labelled graphs (its table with `shock_mean` and the `FIRST_ROUND` columns)
 )->np.ndarray:
-    "`[B, 2*10 + 6]`: mean and max of each node feature, then `POOLED_STATS`."
+    "`[B, 2*10 + 8]`: mean and max of each node feature, then `POOLED_STATS` (the last two: the first-round losses)."
+    missing = [c for c in ('shock_mean', *FIRST_ROUND) if c not in dataset.meta]
+    if missing: raise ValueError(f"dataset.meta lacks {missing}: make the data set with rudra_ml.data.cascade_generator")
     rows = []
-    for g, s in zip(dataset.graphs, dataset.meta['shock_mean'].to_numpy()):
+    for g, s in zip(dataset.graphs, dataset.meta[['shock_mean', *FIRST_ROUND]].to_numpy(np.float64)):
         x, w, n = g.x.numpy(), g.edge_weight.numpy(), g.num_nodes
         e = len(w)
-        rows.append(np.concatenate([x.mean(0), x.max(0), [n, e/(n*(n - 1)), e/n, w.mean(), w.max(), s]]))
+        rows.append(np.concatenate([x.mean(0), x.max(0), [n, e/(n*(n - 1)), e/n, w.mean(), w.max()], s]))
     return np.asarray(rows, dtype=np.float64)
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #a37b6790
@@ -199,7 +205,7 @@ def evaluate(self:CascadeClassifierTrainer,
             'probabilities': pt.numpy().round(5).tolist(), 'labels': dataset.labels[te].tolist()}
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #26563614
-RESULTS_FILE_EXTRAS = ('temperature', 'params', 'best_epoch', 'epochs_run', 'confusion_matrix')
+RESULTS_FILE_EXTRAS = ('temperature', 'params', 'best_epoch', 'epochs_run', 'confusion_matrix', 'protocol')   # protocol: None until a job evaluates
 
 def _flat_metrics(val:dict)->dict:
     "The scalar validation metrics, named `val_*`."
@@ -229,8 +235,10 @@ def save(self:CascadeClassifierTrainer,
     path = save_checkpoint(folder/ARTIFACTS['checkpoint'], self.model, node_features=list(NODE_FEATURES),
                            classes=list(CASCADE_CLASSES), metrics=res['metrics'], normalization=self.model.normalization,
                            params={**self.params, **params, 'seed': self.seed, 'best_epoch': res['best_epoch']}, data=res['data'])
-    write_model_card(folder, 'cascade_classifier', res['metrics'], {**self.params, **extra}, res['data'], **CASCADE_CARD)
-    write_results(folder, {**res, 'checkpoint': str(path)}, (*RESULT_KEYS, *RESULTS_FILE_EXTRAS))
+    protocol = (res.get('evaluation') or {}).get('protocol')   # the job's evaluation protocol on the test networks
+    write_model_card(folder, 'cascade_classifier', res['metrics'], {**self.params, **extra}, res['data'],
+                     notes=cascade_notes(protocol) if protocol else protocol_notes(None, 'held-out test networks'), **CASCADE_CARD)
+    write_results(folder, {**res, 'checkpoint': str(path), 'protocol': protocol}, (*RESULT_KEYS, *RESULTS_FILE_EXTRAS))
     return path
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #dd0c754b
@@ -311,6 +319,35 @@ def plot_training_curves(
     return ax
 
 # %% ../../nbs/training/03_cascade_classifier.ipynb #78613e8c
+POOLED_BASELINES = ('pooled_logistic', 'pooled_gbm')   # learned baselines on `pooled_features`
+
+def fit_pooled(
+    dataset:CascadeDataset, # labelled graphs
+    tr:np.ndarray,          # positions to fit on (the training networks)
+    seed:int=0,             # the gradient boosting's seed
+)->dict:
+    "`{name: fitted classifier}` of `POOLED_BASELINES`, fitted on the graphs `tr`."
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    if not len(tr): raise ValueError("tr must hold at least one graph to fit the pooled baselines on")
+    X, y = pooled_features(dataset.subset(tr)), dataset.labels[tr]
+    clfs = {'pooled_logistic': make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
+            'pooled_gbm': HistGradientBoostingClassifier(random_state=seed)}
+    return {name: clf.fit(X, y) for name, clf in clfs.items()}
+
+def pooled_probs(
+    fitted:dict,            # from `fit_pooled`
+    dataset:CascadeDataset, # labelled graphs
+    te:np.ndarray,          # positions to score
+)->dict:
+    "`{name: [len(te), 3]}` class probabilities of each fitted baseline (a class absent from its training graphs gets 0)."
+    X, out = pooled_features(dataset.subset(te)), {}
+    for name, clf in fitted.items():
+        out[name] = np.zeros((len(te), len(CASCADE_CLASSES))); out[name][:, clf.classes_] = clf.predict_proba(X)
+    return out
+
 def pooled_baselines(
     dataset:CascadeDataset, # labelled graphs
     tr:np.ndarray,          # positions to fit on (the training networks)
@@ -318,33 +355,78 @@ def pooled_baselines(
     seed:int=0,             # the gradient boosting's seed
 )->dict:
     "`test_pooled_{logistic,gbm}_{macro_f1,macro_auc}`: the pooled baselines fitted on `tr`, scored on `te`."
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
     if not len(tr) or not len(te): raise ValueError(f"tr and te must be non-empty, got {len(tr)} and {len(te)} graphs")
-    X, y, k, out = pooled_features(dataset), dataset.labels, len(CASCADE_CLASSES), {}
-    for name, clf in (('pooled_logistic', make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))),
-                      ('pooled_gbm', HistGradientBoostingClassifier(random_state=seed))):
-        clf.fit(X[tr], y[tr])
-        p = np.zeros((len(te), k)); p[:, clf.classes_] = clf.predict_proba(X[te])   # a class absent from training gets 0
-        m = cascade_metrics(p, y[te])
+    out = {}
+    for name, p in pooled_probs(fit_pooled(dataset, tr, seed), dataset, te).items():
+        m = cascade_metrics(p, dataset.labels[te])
         out.update({f'test_{name}_{s}': m[s] for s in ('macro_f1', 'macro_auc')})
     return out
 
+# %% ../../nbs/training/03_cascade_classifier.ipynb #1f8ac5b6
+CASCADE_TARGETS = {'systemic': (2,), 'cascade': (1, 2)}   # binary readings of the classes: those counted positive
+CASCADE_BASELINES = (*POOLED_BASELINES, 'majority')        # the protocol's baselines
+
+def target_probs(
+    probs,             # [B, 3] class probabilities
+    target:str,        # a name of `CASCADE_TARGETS`
+)->np.ndarray:
+    "P(target): the summed probability of its classes, in [0, 1]."
+    if target not in CASCADE_TARGETS: raise ValueError(f"unknown target {target!r}; accepted: {', '.join(CASCADE_TARGETS)}")
+    p = np.asarray(probs, np.float64)
+    if p.ndim != 2 or p.shape[1] != len(CASCADE_CLASSES): raise ValueError(f"probs must be [B, {len(CASCADE_CLASSES)}], got shape {p.shape}")
+    return np.clip(p[:, list(CASCADE_TARGETS[target])].sum(1), 0, 1)
+
+def undecided_scenarios(
+    meta,                           # the data set's table (rows of the scenarios), with `direct_share`
+    params:CascadeLabelParams=None, # the labels' thresholds (None: `CascadeLabelParams()`)
+)->np.ndarray:
+    "Boolean mask of the scenarios whose first-round losses alone do not make them systemic."
+    p = params or CascadeLabelParams()
+    if 'direct_share' not in meta: raise ValueError("meta lacks 'direct_share': make the data set with rudra_ml.data.cascade_generator")
+    return meta['direct_share'].to_numpy(np.float64) < p.systemic_fraction
+
+# %% ../../nbs/training/03_cascade_classifier.ipynb #10e22515
+def cascade_protocol(
+    dataset:CascadeDataset,         # labelled graphs
+    probs,                          # [len(te), 3] the model's calibrated class probabilities on `te`
+    tr:np.ndarray,                  # the training positions (the baselines are fit on them)
+    te:np.ndarray,                  # the test positions
+    n_boot:int=1000,                # cluster-bootstrap resamples
+    seed:int=0,                     # seed of the gradient boosting and the resamples
+    params:CascadeLabelParams=None, # the labels' thresholds (None: `CascadeLabelParams()`)
+)->dict:
+    "`{target: evaluate_scores(...)}`: the model against every baseline, on all and undecided test scenarios, resampling networks."
+    p = np.asarray(probs, np.float64)
+    if p.shape != (len(te), len(CASCADE_CLASSES)): raise ValueError(f"probs must be [{len(te)}, {len(CASCADE_CLASSES)}] (one row per test graph), got {p.shape}")
+    base = pooled_probs(fit_pooled(dataset, tr, seed), dataset, te)
+    base['majority'] = np.tile(np.bincount(dataset.labels[tr], minlength=len(CASCADE_CLASSES)) / len(tr), (len(te), 1))
+    y, g, und = dataset.labels[te], dataset.groups[te], undecided_scenarios(dataset.meta.iloc[te], params)
+    return {t: evaluate_scores(np.isin(y, cls).astype(float), {n: target_probs(q, t) for n, q in {'model': p, **base}.items()},
+                               g, und, models=['model'], n_boot=n_boot, seed=seed, absent='report')
+            for t, cls in CASCADE_TARGETS.items()}
+
+def cascade_notes(
+    protocol:dict|None, # from `cascade_protocol` (None: not run)
+)->str:
+    "The protocol of each target as markdown for the model card, with the verdicts in words."
+    if not protocol: return protocol_notes(None, 'held-out test networks')
+    return '\n'.join(f"**P({t})**: the classes {', '.join(CASCADE_CLASSES[c] for c in CASCADE_TARGETS[t])}.\n\n"
+                     + protocol_notes(ev, 'the held-out test networks', 'network', heading=f'### {t},') for t, ev in protocol.items())
+
 # %% ../../nbs/training/03_cascade_classifier.ipynb #de34845e
 class CascadeClassifierJob(ModelJob):
-    "The cascade classifier's job: labelled shocks on `num_simulations` networks, `CascadeClassifierTrainer`, macro-F1 on test networks."
+    "The cascade classifier's job: labelled shocks on `num_simulations` networks, `CascadeClassifierTrainer`, macro-F1 and the evaluation protocol on test networks."
     name, score, search_epochs = 'cascade_classifier', ('val_macro_f1', 1), 20
     defaults = dict(num_simulations=800, epochs=40, batch_size=16, learning_rate=3e-3, patience=10, n_jobs=2)
     params = {'scenarios_per_network': Param(10, an_int(1), 'shocks per network'),
               'conv': Param('graph', one_of('gcn', 'graph', 'sage', 'gin'), 'the convolution'),
               'hidden_channels': Param(64, an_int(1), 'width of the model'), 'num_layers': Param(3, an_int(1), 'message-passing layers'),
-              'dropout': Param(0.1, a_number(0, 1), 'dropout'), 'weight_decay': Param(1e-5, a_number(0), 'Adam weight decay')}
+              'dropout': Param(0.1, a_number(0, 1), 'dropout'), 'weight_decay': Param(1e-5, a_number(0), 'Adam weight decay'),
+              'n_boot': Param(1000, an_int(10), 'cluster-bootstrap resamples of the test protocol')}
 
     def data(self, p, progress):
         ds = generate_cascade_dataset(p['num_simulations'], p['scenarios_per_network'], seed=p['seed'], n_jobs=p['n_jobs'], progress=progress)
-        return {'dataset': ds, 'split': ds.split(p['val_fraction'], p['test_fraction'], seed=p['seed']),
+        return {'dataset': ds, 'split': ds.split(p['val_fraction'], p['test_fraction'], seed=p['seed']), 'n_boot': p['n_boot'],
                 'manifest': {'scenarios': p['num_simulations']*p['scenarios_per_network'], 'label_params': asdict(CascadeLabelParams()),
                              'scenario_params': asdict(ScenarioParams()), 'network_params': asdict(NetworkParams())}}
     def trainer(self, p):
@@ -354,8 +436,11 @@ class CascadeClassifierJob(ModelJob):
     def train(self, trainer, data, p, progress, on_epoch):
         return trainer.train(data['dataset'], epochs=p['epochs'], patience=p['patience'], progress=progress, split=data['split'], on_epoch=on_epoch)
     def evaluate(self, trainer, data, res):
-        ev = trainer.evaluate(data['dataset'], data['split'][2])
-        ev['metrics'].update(pooled_baselines(data['dataset'], data['split'][0], data['split'][2], seed=trainer.seed))   # the baselines beside it
+        ds, (tr, _, te) = data['dataset'], data['split']
+        ev = trainer.evaluate(ds, te)
+        ev['metrics'].update(pooled_baselines(ds, tr, te, seed=trainer.seed))   # the baselines beside it
+        ev['protocol'] = cascade_protocol(ds, ev['probabilities'], tr, te, data['n_boot'], trainer.seed)
+        for t, r in ev['protocol'].items(): ev['metrics'].update(protocol_metrics(r, prefix=f'test_{t}', on_all=METRICS))
         res['confusion_matrix']['test'] = ev['confusion_matrix']
         return ev
     def plots(self, res, data):

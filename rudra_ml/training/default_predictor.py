@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from ..config import ml_config
 from ..checks import check_int
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
-from ..evaluation import METRICS, evaluate_scores, undecided_rows
+from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes, spliced_estimate, undecided_rows
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold, plot_reliability
 from ..features.extractor import FEATURE_NAMES
 from ..engine.network import TOPOLOGIES
@@ -36,9 +36,8 @@ from .loop import SearchMixin, Trainer, training_logger
 from .job import ModelJob, Param, plot_learning_curves, some_ints
 
 # %% auto #0
-__all__ = ['DEFAULT_PREDICTOR_CARD', 'THREE_FEATURES', 'BASELINES', 'DefaultPredictorTrainer', 'protocol_notes',
-           'check_baselines', 'fit_baselines', 'spliced_estimate', 'baseline_scores', 'protocol_metrics',
-           'DefaultPredictorJob', 'train_default_predictor']
+__all__ = ['DEFAULT_PREDICTOR_CARD', 'THREE_FEATURES', 'BASELINES', 'DefaultPredictorTrainer', 'check_baselines', 'fit_baselines',
+           'baseline_scores', 'DefaultPredictorJob', 'train_default_predictor']
 
 # %% ../../nbs/training/02_default_predictor.ipynb #20027dd6
 class _Logits(nn.Module):
@@ -165,34 +164,6 @@ def _logits(self:DefaultPredictorTrainer, dataset:InstitutionDataset, rows:np.nd
     self.model.eval()
     with torch.no_grad(): return torch.cat([self.model.logits(b.to(self._device)).cpu() for b in x.split(8192)])
 
-# %% ../../nbs/training/02_default_predictor.ipynb #c4a1e011
-def _fmt(v)->str: return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-def protocol_notes(
-    ev:dict|None, # from `evaluate_protocol` (None: no protocol was run)
-)->str:
-    "The protocol as markdown for the model card: a table per row set, the best baseline, the model's paired differences."
-    if not ev: return 'No evaluation protocol: the model was trained without held-out test simulations.'
-    lines = ['Evaluation protocol on the held-out test simulations (rudra_ml.evaluation): paired cluster-bootstrap 95% '
-             'intervals by simulation; a difference > 0 favours the model.', '']
-    for s, r in ev.items():
-        lines += [f"### {s} rows ({r['rows']} rows, {r['positives']} positives, {r['simulations']} simulations)", '']
-        if 'absent' in r: lines += [f"Not scored: {r['absent']}", '']; continue
-        lines += ['| score | ' + ' | '.join(METRICS) + ' |', '|---' * (len(METRICS) + 1) + '|']
-        lines += [f"| {n} | " + ' | '.join(_fmt(m[k]) for k in METRICS) + ' |' for n, m in r['metrics'].items()]
-        lines += ['', 'Best baseline: ' + ', '.join(f"{k} {b}" for k, b in r['best_baseline'].items()), '']
-        for mdl, diffs in r['differences'].items():
-            verdicts = {}
-            for k, b in r['best_baseline'].items():
-                d = diffs[b][k]
-                verdicts[k] = 'better' if d['ci'][0] > 0 else 'worse' if d['ci'][1] < 0 else 'no clear difference'
-                lines.append(f"- {mdl} - {b}, {k}: {d['diff']:+.4f} [{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]: {verdicts[k]}")
-            better = [k for k, v in verdicts.items() if v == 'better']
-            lines += ['', f"**{mdl} {'beats the best baseline on ' + ', '.join(better) if better else 'does not beat the best baseline on any figure'}** "
-                          f"({s} rows; worse on {', '.join(k for k, v in verdicts.items() if v == 'worse') or 'none'})."]
-        lines.append('')
-    return '\n'.join(lines)
-
 # %% ../../nbs/training/02_default_predictor.ipynb #397a6b1c
 @patch
 def save(self:DefaultPredictorTrainer,
@@ -310,16 +281,6 @@ def fit_baselines(
         return {n: (cols, est.fit(X[:, cols], y)) for n, (cols, est) in _learned(seed).items() if n in names}
 
 # %% ../../nbs/training/02_default_predictor.ipynb #c4a1e007
-def spliced_estimate(
-    prob,              # [N] the model's probabilities
-    conf,              # [N] their MC-dropout confidences
-    bayes,             # [N] the Bayesian estimates
-    threshold:float,   # the confidence the model needs
-)->np.ndarray:
-    "The estimate the engine uses with ML on: the model's probability where confident enough, else the Bayesian one."
-    prob, bayes = np.asarray(prob, float), np.asarray(bayes, float)
-    return np.where(np.isfinite(prob) & (np.asarray(conf, float) >= threshold), np.clip(prob, 0, 1), bayes)
-
 def baseline_scores(
     fitted:dict,            # from `fit_baselines`
     X,                      # [N, 20] raw feature rows to score
@@ -327,7 +288,7 @@ def baseline_scores(
     prob=None,              # [N] the model's probabilities (for 'spliced')
     conf=None,              # [N] their confidences (for 'spliced')
     threshold:float=None,   # the engine's confidence threshold (None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD)
-    splice=spliced_estimate, # splice(prob, conf, bayes, threshold) -> estimate
+    splice=None,            # splice(prob, conf, bayes, threshold) -> estimate (None: the engine's rule, `spliced_estimate`)
 )->dict:
     "`{name: [N] probabilities}` of each baseline on `X`."
     X, names = _check_rows(X), check_baselines(names)
@@ -338,7 +299,7 @@ def baseline_scores(
         if n == 'bayes': out[n] = bayes
         elif n == 'spliced':
             if prob is None or conf is None: raise ValueError("the 'spliced' baseline needs the model's probabilities and confidences (prob, conf)")
-            out[n] = splice(prob, conf, bayes, thr)
+            out[n] = splice(prob, conf, bayes, thr) if splice is not None else spliced_estimate(prob, conf, bayes, thr)[0]
         elif n not in fitted: raise ValueError(f"baseline {n!r} was not fitted; fitted: {', '.join(fitted) or 'none'}")
         else:
             cols, est = fitted[n]
@@ -384,17 +345,6 @@ def evaluate_protocol(self:DefaultPredictorTrainer,
     return evaluate_scores(dataset.labels[rows], scores, dataset.groups[rows], undecided, models=['model'],
                            n_boot=n_boot, seed=seed, absent='report')
 
-def protocol_metrics(
-    ev:dict|None,        # from `evaluate_protocol` (None: nothing)
-    model:str='model',   # the model's name in it
-)->dict:
-    "The model's protocol figures as result metrics: `test_ap` on all rows, `test_<figure>_undecided` on the undecided ones."
-    out = {}
-    for s, r in (ev or {}).items():
-        if 'absent' in r: continue
-        m = r['metrics'][model]
-        out.update({'test_ap': m['ap']} if s == 'all' else {f'test_{k}_{s}': m[k] for k in METRICS})
-    return out
 
 # %% ../../nbs/training/02_default_predictor.ipynb #84fc1104
 @patch

@@ -23,6 +23,7 @@ from ..config import ml_config
 from ..checks import check_int, check_number, check_pair
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, write_model_card, write_results
 from ..calibration import reliability_bins
+from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes, undecided_rows
 from ..features.state_features import STATE_FEATURES, FEATURE_SCALES, CANDIDATE_FEATURES
 from ..data.timeseries_loader import (SHOCK_RANGE, WINDOW_SIZE, FORECAST_HORIZON, History, WindowSet, generate_histories,
                                              make_windows, split_windows, fit_window_normalization, window_batches,
@@ -36,10 +37,10 @@ from .warning_events import (PRECISION_FLOOR, RECALL_FLOOR, RULES, _check_window
                                               shock_lead_bound, threshold_grid, tune_threshold)   # re-exported: the event-level protocol
 
 # %% auto #0
-__all__ = ['RELIABILITY_EDGES', 'STATE_FORECASTER_CARD', 'forecast_metrics', 'persistence_forecast', 'LinearARForecaster',
-           'scaled_mse', 'forecast_score', 'fit_calibration', 'calibrate', 'StateForecasterTrainer',
-           'evaluate_forecaster', 'simulate_split', 'held_out_metrics', 'StateForecasterJob', 'train_state_forecaster',
-           'feature_screen']
+__all__ = ['RELIABILITY_EDGES', 'STATE_FORECASTER_CARD', 'FORECASTER_BASELINES', 'forecast_metrics', 'persistence_forecast',
+           'LinearARForecaster', 'scaled_mse', 'forecast_score', 'fit_calibration', 'calibrate',
+           'StateForecasterTrainer', 'last_states', 'rule_scores', 'forecaster_protocol', 'evaluate_forecaster',
+           'simulate_split', 'held_out_metrics', 'StateForecasterJob', 'train_state_forecaster', 'feature_screen']
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #b60f0e98
 def forecast_metrics(
@@ -329,7 +330,8 @@ def save(self:StateForecasterTrainer,
         )->Path:
     "Write the checkpoint (weights, normalisation, calibration, threshold, metrics), the model card and results.json."
     folder = Path(save_dir)
-    ev = {k: v for k, v in (res.get('evaluation') or {}).items() if k != 'curves'}   # the held-out figures, without the curves
+    ev = {k: v for k, v in (res.get('evaluation') or {}).items() if k not in ('curves', 'protocol')}   # the held-out figures, without the curves
+    protocol = (res.get('evaluation') or {}).get('protocol')   # the evaluation protocol, kept apart
     held = {name: ev[k] for name, k in (('reliability', 'reliability'), ('ews_test', 'ews'), ('stress_rule_test', 'stress_rule')) if k in ev}
     p = {**self.params, **params, 'seed': self.seed, 'best_epoch': res['best_epoch'], 'epochs_run': res['epochs_run'],
          'min_precision': self.min_precision, 'min_recall': self.min_recall, 'warning_threshold': self.ews.warning_threshold}
@@ -337,8 +339,10 @@ def save(self:StateForecasterTrainer,
                          threshold_tuning=res['threshold'], feature_scales=FEATURE_SCALES, window_size=WINDOW_SIZE,
                          forecast_horizon=FORECAST_HORIZON, history={k: res['history'][k] for k in ('train_loss', 'val_loss')},
                          **held, **(extra_meta or {}))
-    write_model_card(folder, MODEL_NAME, res['metrics'], p, res['data'], **STATE_FORECASTER_CARD)
-    write_results(folder, {**res, 'checkpoint': str(path), 'params': p, 'evaluation': ev}, keys=RESULT_KEYS + ('params', 'evaluation'))
+    notes = protocol_notes(protocol, 'the held-out test simulations (windows whose horizon misses the shock)')
+    write_model_card(folder, MODEL_NAME, res['metrics'], p, res['data'], notes=notes, **STATE_FORECASTER_CARD)
+    write_results(folder, {**res, 'checkpoint': str(path), 'params': p, 'evaluation': ev, 'protocol': protocol},
+                  keys=RESULT_KEYS + ('params', 'evaluation', 'protocol'))
     return path
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #bbc60fa0
@@ -385,6 +389,39 @@ def _warning_figures(
                          'share_at_most_2': float((bound <= 2).mean()) if len(bound) else float('nan'), 'defaults': int(len(bound))}
     return out
 
+# %% ../../nbs/training/04_state_forecaster.ipynb #078ffc61
+FORECASTER_BASELINES = ('persistence', 'proximity_rule', 'stress_rule', 'capital_ratio_rule')   # rules on the latest state
+
+def last_states(
+    ws:WindowSet, # windows
+)->np.ndarray:
+    "`[M, 7]`: the last observed state of each window (without gathering whole windows)."
+    return ws.series[torch.as_tensor(ws.series_id, dtype=torch.long), torch.as_tensor(ws.t_end, dtype=torch.long)].numpy()
+
+def rule_scores(
+    last:np.ndarray, # [M, 7] latest states (`last_states`)
+)->dict:
+    "`{baseline: [M] raw score}` of each of `FORECASTER_BASELINES` (higher = riskier)."
+    x, k = np.asarray(last, np.float64)[:, None, :], STATE_FEATURES.index
+    return {'persistence': x[:, -1, k('default_probability')], 'proximity_rule': RULES['proximity_rule'](x),
+            'stress_rule': RULES['stress_rule'](x), 'capital_ratio_rule': 1 - x[:, -1, k('capital_ratio')]}
+
+def forecaster_protocol(
+    ews:EarlyWarningSystem, # the trained, calibrated system
+    test:WindowSet,         # test windows whose horizon misses the shock
+    raw:np.ndarray,         # [len(test)] their raw risk scores
+    val:WindowSet,          # the validation windows (the rules are calibrated on them, as the system was)
+    n_boot:int=1000,        # cluster-bootstrap resamples
+    seed:int=0,             # seed of the resamples
+)->dict:
+    "The evaluation protocol on `test`: the calibrated warning score against each rule, on all and not-yet-insolvent windows."
+    raw = _check_window_scores('raw', raw, len(test))
+    lt, rv = last_states(test), rule_scores(last_states(val))
+    scores = {'model': apply_calibration(raw, ews.calibration),
+              **{n: apply_calibration(s, fit_calibration(rv[n], val.labels)) for n, s in rule_scores(lt).items()}}
+    und = undecided_rows(lt[:, STATE_FEATURES.index('capital_ratio')])
+    return evaluate_scores(test.labels, scores, test.simulation_id, und, models=['model'], n_boot=n_boot, seed=seed, absent='report')
+
 # %% ../../nbs/training/04_state_forecaster.ipynb #842569f0
 def evaluate_forecaster(
     ews:EarlyWarningSystem,              # the trained, calibrated system
@@ -393,13 +430,18 @@ def evaluate_forecaster(
     val_histories:Sequence[History]|None=None, # validation runs, to set the rules' thresholds (None: rules skipped)
     min_precision:float=PRECISION_FLOOR, # the threshold policy of the rules
     min_recall:float|None=RECALL_FLOOR,  # ... and its recall floor
+    val:WindowSet|None=None,             # validation windows, to calibrate the rules of the evaluation protocol (None: no protocol)
+    n_boot:int=1000,                     # cluster-bootstrap resamples of the protocol
+    seed:int=0,                          # seed of the resamples
 )->dict:
-    "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules) and their trade-offs."
+    "Forecast metrics (model, persistence, linear AR), reliability, event-level warnings (system, rules), their trade-offs, the protocol."
     ew = event_windows(test_histories)                  # every window; the forecast metrics use those whose
     f_e, raw_e = ews.scores(ew)                         # horizon misses the shock (= make_windows(test_histories))
     keep = np.flatnonzero(~ew.shock_in_horizon)
-    return {**_forecast_errors(ews, ew.subset(keep), f_e[keep], raw_e[keep], train),
-            **_warning_figures(ews, ew, raw_e, val_histories, min_precision, min_recall)}
+    out = {**_forecast_errors(ews, ew.subset(keep), f_e[keep], raw_e[keep], train),
+           **_warning_figures(ews, ew, raw_e, val_histories, min_precision, min_recall)}
+    if val is not None: out['protocol'] = forecaster_protocol(ews, ew.subset(keep), raw_e[keep], val, n_boot, seed)
+    return out
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #34aa0c77
 def simulate_split(
@@ -433,7 +475,7 @@ def held_out_metrics(
     m.update({f'test_ews_{k}': e[k] for k in ('precision', 'recall', 'median_lead_steps')})
     for rule in ('proximity_rule', 'stress_rule'):   # the simple rules beside the warnings, when they were scored
         if rule in ev: m.update({f'test_{rule}_{k}': ev[rule][k] for k in ('precision', 'recall', 'median_lead_steps')})
-    return m
+    return {**m, **protocol_metrics(ev.get('protocol'), prefix='test_ews', on_all=METRICS)}   # the warning score as a probability
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #d8102e2c
 @patch
@@ -441,11 +483,14 @@ def evaluate(self:StateForecasterTrainer,
              test_histories:Sequence[History],          # held-out runs (the test simulations)
              train:WindowSet|None=None,                 # training windows, to fit the linear AR baseline (None: no AR baseline)
              val_histories:Sequence[History]|None=None, # validation runs, to set the rules' thresholds (None: rules skipped)
+             val:WindowSet|None=None,                   # validation windows, for the evaluation protocol (None: no protocol)
+             n_boot:int=1000,                           # cluster-bootstrap resamples of the protocol
             )->dict:
     "Held-out evaluation of the calibrated system: `{'metrics': {'test_*': ...}, **evaluate_forecaster(...)}`."
     if self.ews is None: raise RuntimeError("the early-warning system is not calibrated yet: call train first")
     ev = evaluate_forecaster(self.ews, test_histories, train=train, val_histories=val_histories,
-                             min_precision=self.min_precision or PRECISION_FLOOR, min_recall=self.min_recall)
+                             min_precision=self.min_precision or PRECISION_FLOOR, min_recall=self.min_recall,
+                             val=val, n_boot=n_boot, seed=self.seed)
     return {'metrics': held_out_metrics(ev), **ev}
 
 # %% ../../nbs/training/04_state_forecaster.ipynb #ca9dee76
@@ -460,11 +505,12 @@ class StateForecasterJob(ModelJob):
               'samples_per_epoch': Param(16384, an_int(1), 'training windows drawn per epoch'),
               'finetune_epochs': Param(3, an_int(0), 'fine-tuning epochs at a quarter of the learning rate'),
               'dropout': Param(0.1, a_number(0, 1), 'dropout'), 'weight_decay': Param(0.0, a_number(0), 'Adam weight decay'),
-              'warning_threshold': Param(WARNING_THRESHOLD, a_number(0, 1), 'the warning threshold, unless tuned on the validation runs')}
+              'warning_threshold': Param(WARNING_THRESHOLD, a_number(0, 1), 'the warning threshold, unless tuned on the validation runs'),
+              'n_boot': Param(1000, an_int(10), 'cluster-bootstrap resamples of the test protocol')}
 
     def data(self, p, progress):
         d = simulate_split(p['num_simulations'], p['steps'], tuple(p['n_range']), tuple(p['shock_range']), p['val_fraction'], p['test_fraction'], p['seed'], p['n_jobs'], progress)
-        return {**d, 'manifest': {'num_simulations': p['num_simulations'], 'steps': p['steps'], 'n_range': p['n_range'],
+        return {**d, 'n_boot': p['n_boot'], 'manifest': {'num_simulations': p['num_simulations'], 'steps': p['steps'], 'n_range': p['n_range'],
                                   'shock_range': list(p['shock_range']), 'n_test_simulations': len(d['histories']['test'])}}
     def trainer(self, p):
         return StateForecasterTrainer(hidden_dim=p['hidden_dim'], dropout=p['dropout'], lr=p['learning_rate'], batch_size=p['batch_size'],
@@ -477,7 +523,8 @@ class StateForecasterJob(ModelJob):
                             finetune_epochs=p['finetune_epochs'], on_epoch=on_epoch)
         return {**res, 'ews': trainer.ews, 'trainer': trainer, 'windows': w, 'histories': h}
     def evaluate(self, trainer, data, res):
-        ev = trainer.evaluate(data['histories']['test'], train=data['windows']['train'], val_histories=data['histories']['val'])
+        ev = trainer.evaluate(data['histories']['test'], train=data['windows']['train'], val_histories=data['histories']['val'],
+                              val=data['windows']['val'], n_boot=data['n_boot'])
         res['data']['n_test_windows'] = ev['n_test_windows']
         return ev
     def plots(self, res, data): return {**super().plots(res, data), 'test_errors.png': lambda fig: _test_errors(res['evaluation'], fig)}
