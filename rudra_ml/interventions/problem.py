@@ -225,11 +225,11 @@ def shortfall(
 
 def fill(
     need:np.ndarray,   # what each institution lacks
-    order,             # institutions in the order they are served
+    order,             # institutions in the order they are served (those in need)
     amount:float,      # the budget in currency
 )->np.ndarray:
-    "Give each institution in `order` its `need` until `amount` runs out (the last one gets what is left)."
-    order = np.asarray(order, int)
-    got = np.minimum(need[order], np.maximum(amount - np.concatenate([[0.0], np.cumsum(need[order])[:-1]]), 0.0))
-    out = np.zeros(len(need)); out[order] = got
+    "Give each institution in `order` its whole `need` while the budget lasts, skipping those it cannot cover."
+    out, left = np.zeros(len(need)), float(amount)
+    for i in np.asarray(order, int):   # only institutions in need: a partial rescue of a defaulter buys nothing
+        if 0 < need[i] <= left: out[i], left = need[i], left - need[i]
     return out
