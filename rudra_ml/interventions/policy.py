@@ -13,7 +13,7 @@ from torch import nn
 
 from ..checks import check_int, check_number
 from ..checkpoint import save_checkpoint, read_checkpoint, write_model_card, write_results, ARTIFACTS, CheckpointError
-from ..config import shipped_path
+from ..config import shipped_path, PROJECT_ROOT
 from ..engine.network import generate_network, TOPOLOGIES
 from ..training.job import ModelJob, Param, an_int, a_number, plot_learning_curves
 from .problem import (Problem, make_problem, clear, evaluate, measures, shortfall, fill,
@@ -147,7 +147,7 @@ class InterventionTrainer:
             self.net.train(); tot = 0.0
             for idx in torch.randperm(len(xtr), generator=g).split(self.batch):
                 opt.zero_grad(); loss = ((self.net(xtr[idx]) - ytr_[idx])**2).mean(); loss.backward(); opt.step()
-                tot += float(loss)*len(idx)
+                tot += float(loss.detach())*len(idx)
             self.net.eval()
             with torch.no_grad(): vl = float(((self.net(xva) - yva_)**2).mean())
             hist['train_loss'].append(tot/len(xtr)); hist['val_loss'].append(vl); hist['val_metrics'].append({'score': -vl})
@@ -174,7 +174,7 @@ class InterventionTrainer:
                          intended_use='Ranking rescues of a capital-injection budget after a shock, on networks like the training ones.',
                          limitations='One-shot injections on the stylised synthetic and EBA balance sheets; the objective counts default '
                          'costs at 10% of assets; not a statement about any real bank.')
-        res['checkpoint'] = str(p)
+        res['checkpoint'] = str(p.relative_to(PROJECT_ROOT)) if p.is_relative_to(PROJECT_ROOT) else str(p)   # no machine's path in a shipped file
         write_results(folder, res)
         return p
 
