@@ -16,8 +16,8 @@ from .baselines import HEURISTICS, greedy, exhaustive, no_intervention
 from .recommend import recommend, default_policy
 
 # %% auto #0
-__all__ = ['held_out_networks', 'run_cases', 'paired_ci', 'budget_figures', 'small_gap', 'recommend_ms', 'plot_curves',
-           'benchmark_section']
+__all__ = ['held_out_networks', 'run_cases', 'paired_ci', 'budget_figures', 'small_gap', 'recommend_ms', 'ppo_check',
+           'plot_curves', 'benchmark_section']
 
 # %% ../../nbs/interventions/05_benchmark.ipynb #22f68347
 def held_out_networks(quick:bool=False)->dict:
@@ -124,7 +124,37 @@ def recommend_ms(n:int=1000, repeats:int=5, seed:int=900_100)->float:
         t0 = time.perf_counter(); recommend(g, 0.1, 0.01, baselines=False); ts.append(1e3*(time.perf_counter() - t0))
     return float(np.median(ts))
 
-# %% ../../nbs/interventions/05_benchmark.ipynb #bed886ae
+# %% ../../nbs/interventions/05_benchmark.ipynb #29c4c4e9
+def ppo_check(
+    timesteps:int=10_000,  # environment steps (one episode each)
+    n:int=20,              # institutions of the environment's networks
+    eval_problems:int=30,  # held-out problems scored
+    seed:int=0,
+)->dict:
+    "PPO on `InterventionEnv`: its loss avoided as a share of greedy's and of the learned policy's, on held-out problems."
+    from stable_baselines3 import PPO
+    from rudra_ml.interventions.env import InterventionEnv
+    from rudra_ml.interventions.policy import random_problem
+    env = InterventionEnv(n=n, min_n=n)
+    t0 = time.perf_counter()
+    model = PPO('MultiInputPolicy', env, n_steps=256, batch_size=64, seed=seed, verbose=0, device='cpu')
+    model.learn(total_timesteps=timesteps)
+    train_s = time.perf_counter() - t0
+    rng, red = np.random.default_rng(seed + 10_000), {'ppo': [], 'greedy': [], 'learned': []}
+    for _ in range(eval_problems):
+        pb, share = random_problem(rng, (n, n))
+        obs, info = env.reset(options={'problem': pb, 'budget': share})
+        _, r, *_ = env.step(model.predict(obs, deterministic=True)[0])
+        B, none = budget_amount(pb, share), info['none']['loss']
+        red['ppo'].append(r)
+        red['greedy'].append(100*(none - evaluate(pb, greedy(pb, B))['loss']))
+        red['learned'].append(100*(none - evaluate(pb, default_policy()(pb, B))['loss']))
+    R = {k: np.array(v) for k, v in red.items()}
+    return {'timesteps': int(timesteps), 'n': n, 'eval_problems': eval_problems, 'train_s': train_s,
+            'reduction': {k: float(v.mean()) for k, v in R.items()},
+            'share_of_greedy': _ratio(R['ppo'], R['greedy']), 'learned_share_of_greedy': _ratio(R['learned'], R['greedy'])}
+
+# %% ../../nbs/interventions/05_benchmark.ipynb #3dd5ced1
 def plot_curves(rows:list, path:Path):
     "The loss-budget curve of every policy (mean loss avoided, points) and the defaults avoided."
     fig = Figure(figsize=(10, 4)); ax1, ax2 = fig.subplots(1, 2)
@@ -137,12 +167,13 @@ def plot_curves(rows:list, path:Path):
     ax2.set(xlabel='budget, % of system equity', ylabel='defaults avoided', title='defaults avoided'); ax1.legend(fontsize=8)
     fig.tight_layout(); fig.savefig(path, dpi=90)
 
-# %% ../../nbs/interventions/05_benchmark.ipynb #8f05feef
+# %% ../../nbs/interventions/05_benchmark.ipynb #2ec2c8f4
 def benchmark_section(
     quick:bool=False,  # a small version for tests
     seed:int=0,        # seed of the bootstrap
     out:Path=Path('bench'),  # where the plot goes
     policy=None,       # the learned policy (None: the shipped one)
+    rl_timesteps:int=10_000, # PPO's environment steps (`ppo_check`; 0: skip)
 )->dict:
     "The `interventions` section of bench/results.json, and its plot `interventions.png` in `out`."
     policy = default_policy() if policy is None else policy
@@ -165,6 +196,7 @@ def benchmark_section(
                            for m in res['mechanisms']}
     res['small'] = small_gap(policy, quick)
     res['recommend_ms_n1000'] = recommend_ms(200 if quick else 1000, 2 if quick else 5)
+    if rl_timesteps: res['rl_ppo'] = ppo_check(256 if quick else rl_timesteps, 10 if quick else 20, 4 if quick else 30, seed)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     plot_curves(rows, out/'interventions.png')
     res['plot'] = 'interventions.png'
