@@ -11,7 +11,7 @@ import numpy as np
 
 from ..checks import check_int
 from .problem import (Problem, Outcome, clear, evaluate, measures, shortfall, fill,
-                                            budget_amount, OBJECTIVE)
+                                            budget_amount, edges, OBJECTIVE)
 
 # %% auto #0
 __all__ = ['HEURISTICS', 'EXHAUSTIVE_MAX_N', 'no_intervention', 'pro_rata', 'debtrank_centrality', 'largest_first',
@@ -37,7 +37,8 @@ def _by(problem:Problem, amount:float, key:np.ndarray)->np.ndarray:
 def debtrank_centrality(problem:Problem)->np.ndarray:
     "Equity the creditors of each institution would lose if it defaulted, as a share of system equity."
     E0 = np.maximum(problem.equity0, 0)
-    return np.minimum(problem.L.T, E0[:, None]).sum(0)/max(E0.sum(), 1e-300)   # column j: creditors i of j, A[i, j] = L[j, i]
+    debtor, creditor, w = edges(problem)      # each creditor loses at most its own equity on a debtor
+    return np.bincount(debtor, np.minimum(w, E0[creditor]), minlength=problem.n)/max(E0.sum(), 1e-300)
 
 def largest_first(problem:Problem, amount:float)->np.ndarray:
     "Largest pre-shock total assets first."

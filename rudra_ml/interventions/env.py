@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from ..checks import check_int, check_range
 from ..engine.network import generate_network, TOPOLOGIES
-from .problem import (Problem, Outcome, make_problem, clear, evaluate, shortfall, budget_amount,
+from .problem import (Problem, Outcome, make_problem, clear, evaluate, shortfall, budget_amount, edges,
                                             MECHANISMS, BUDGET_SHARES)
 from .baselines import debtrank_centrality
 
@@ -30,21 +30,21 @@ def node_features(
 )->np.ndarray:
     "One row of `FEATURES` per institution, from one clearing without intervention."
     out = clear(problem) if outcome is None else outcome
-    E, ta, L = problem.system_equity, problem.total_assets0, problem.L
+    E, ta, n = problem.system_equity, problem.total_assets0, problem.n
     need = shortfall(problem, out)
-    A = L.T                                         # A[i, j]: what i lent to j
-    il = L.sum(1)
+    debtor, creditor, w = edges(problem)            # w: what debtor owes creditor
+    sum_by = lambda idx, x: np.bincount(idx, x, minlength=n)
+    il, ia = sum_by(debtor, w), sum_by(creditor, w)
     d = out.defaulted.astype(float)
-    lost_to = (A*(1 - out.paid)[None, :])           # what creditor i loses on j
-    cover = np.minimum(lost_to, need[:, None]).sum(0)   # the creditors' shortfall that paying j in full would cover
-    ia = L.sum(0)
+    lost = w*(1 - out.paid[debtor])                 # what each creditor loses on each debtor
+    cover = sum_by(debtor, np.minimum(lost, need[creditor]))   # the creditors' shortfall that paying in full would cover
     cols = [np.log1p(need/amount), need/max(need.sum(), 1e-300), (need > 0) & (need <= amount),
             (1 - problem.recovery)*ta/E, ta/ta.sum(), il/E,
-            np.divide(A.T @ d, il, out=np.zeros(problem.n), where=il > 0), np.log1p(cover/amount), out.paid,
-            np.divide(L.T @ out.paid, ia, out=np.ones(problem.n), where=ia > 0),
+            np.divide(sum_by(debtor, w*d[creditor]), il, out=np.zeros(n), where=il > 0), np.log1p(cover/amount), out.paid,
+            np.divide(sum_by(creditor, w*out.paid[debtor]), ia, out=np.ones(n), where=ia > 0),
             np.clip(out.equity/np.maximum(ta, 1e-300), -1, 1), debtrank_centrality(problem),
-            np.full(problem.n, amount/E), np.full(problem.n, d.mean()),
-            *(np.full(problem.n, float(problem.mechanism == m)) for m in MECHANISMS)]
+            np.full(n, amount/E), np.full(n, d.mean()),
+            *(np.full(n, float(problem.mechanism == m)) for m in MECHANISMS)]
     return np.column_stack(cols).astype(float)
 
 # %% ../../nbs/interventions/02_env.ipynb #f63e4146
@@ -90,7 +90,7 @@ def _observe(self:InterventionEnv)->dict:
     "The padded observation of the current problem."
     pb, k = self.problem, self.problem.n
     nodes = np.zeros((self.n, len(FEATURES)), np.float32); nodes[:k] = node_features(pb, self.amount, self._none)
-    expo = np.zeros((self.n, self.n), np.float32); expo[:k, :k] = pb.L.T/pb.system_equity
+    expo = np.zeros((self.n, self.n), np.float32); expo[:k, :k] = (pb.L.toarray() if hasattr(pb.L, 'toarray') else pb.L).T/pb.system_equity
     mask = np.zeros(self.n, np.int8); mask[:k] = 1
     return {'nodes': nodes, 'exposures': expo, 'mask': mask}
 

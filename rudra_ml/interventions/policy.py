@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from threadpoolctl import ThreadpoolController
 from torch import nn
 
 from ..checks import check_int, check_number
@@ -86,6 +87,10 @@ class InterventionPolicy:
 
     def __call__(self, problem:Problem, amount:float)->np.ndarray:
         "The allocation: fill in score order, then `refine` rounds of taking back surpluses and refilling."
+        with _one_blas_thread(): return self._allocate(problem, amount)
+
+    def _allocate(self, problem:Problem, amount:float)->np.ndarray:
+        "`__call__` itself."
         out = clear(problem)
         need = shortfall(problem, out)
         idx = np.flatnonzero(need > 0)
@@ -95,11 +100,20 @@ class InterventionPolicy:
         b = fill(need, order, amount)
         for _ in range(self.refine):
             o = clear(problem, b)
-            keep = b - np.minimum(b, 0.999*np.maximum(o.equity, 0))*(b > 0)
-            b = keep + fill(shortfall(problem, clear(problem, keep)), order, amount - keep.sum())
+            keep = b - np.minimum(b, np.maximum(o.equity - 1e-6*problem.system_equity, 0))*(b > 0)   # a cushion stays
+            if problem.mechanism == 'debtrank': o = clear(problem, keep)   # DebtRank passes on distress, not only defaults
+            b = keep + fill(shortfall(problem, o)*(keep == 0), order, amount - keep.sum())
         return b
 
-# %% ../../nbs/interventions/03_policy.ipynb #812514e2
+# %% ../../nbs/interventions/03_policy.ipynb #842cd8da
+_CONTROLLER = None
+
+def _one_blas_thread():
+    "A context of one BLAS thread (the controller is built once: it inspects the loaded libraries)."
+    global _CONTROLLER
+    if _CONTROLLER is None: _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api='blas')
+
 def fold(
     net:PolicyNet,
     mean:np.ndarray,   # feature means of the training rows

@@ -6,8 +6,12 @@
 from __future__ import annotations
 from dataclasses import dataclass
 
+import warnings
+
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from ..checks import check_range, check_number
 from ..engine.contagion import (ClearingResult, eisenberg_noe, linear_debtrank, threshold_cascade,
@@ -16,9 +20,9 @@ from ..engine.data_model import BalanceSheets, to_arrays
 from ..engine.params import MarketParams
 
 # %% auto #0
-__all__ = ['MECHANISMS', 'BUDGET_SHARES', 'DEFAULT_RECOVERY', 'OBJECTIVE', 'MEASURES', 'rogers_veraart', 'Problem',
-           'make_problem', 'Outcome', 'check_injection', 'clear', 'measures', 'evaluate', 'budget_amount', 'shortfall',
-           'fill']
+__all__ = ['MECHANISMS', 'BUDGET_SHARES', 'DEFAULT_RECOVERY', 'OBJECTIVE', 'MEASURES', 'SPARSE_FROM', 'rogers_veraart', 'Problem',
+           'make_problem', 'edges', 'Outcome', 'check_injection', 'clear', 'measures', 'evaluate', 'budget_amount',
+           'shortfall', 'fill']
 
 # %% ../../nbs/interventions/00_problem.ipynb #8341d4fd
 MECHANISMS = ('eisenberg_noe', 'debtrank', 'gai_kapadia', 'fire_sales')   # contagion mechanisms a problem can use
@@ -27,42 +31,58 @@ DEFAULT_RECOVERY = 0.9     # alpha = beta: a defaulter's assets recover 90% of b
 OBJECTIVE = 'loss'         # what every policy minimises: the system loss (shock + default costs + fire-sale losses)
 MEASURES = ('loss', 'defaults', 'defaulted_assets', 'equity_lost')   # reported side by side
 
-# %% ../../nbs/interventions/00_problem.ipynb #30861be1
-def _defaulter_payments(Pi, e, p_bar, D, alpha, beta):
+# %% ../../nbs/interventions/00_problem.ipynb #13a82020
+SPARSE_FROM = 200   # clear with sparse matrices from this many institutions (interbank networks are sparse)
+
+def _sums(L, axis:int)->np.ndarray:
+    "Row (axis 1) or column (axis 0) sums of a dense or sparse matrix, as a flat array."
+    return np.asarray(L.sum(axis)).ravel()
+
+def _solve(M, rhs:np.ndarray)->np.ndarray:
+    "Solve M x = rhs for a dense or sparse M; least squares when M is singular."
+    if sp.issparse(M):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('error', spla.MatrixRankWarning)
+                return spla.splu(M.tocsc()).solve(rhs)
+        except (RuntimeError, spla.MatrixRankWarning): M = M.toarray()
+    try: return np.linalg.solve(M, rhs)
+    except np.linalg.LinAlgError: return np.linalg.lstsq(M, rhs, rcond=None)[0]
+
+def _defaulter_payments(PiT, e, p_bar, D, alpha, beta):
     "Payments with the default set `D`: p_D = alpha e_D + beta (Pi^T p)_D, everyone else paying in full."
-    p, N = p_bar.copy(), ~D
+    p = p_bar.copy()
     idx = np.flatnonzero(D)
     if not len(idx): return p
-    PDD = Pi[np.ix_(idx, idx)]
-    rhs = alpha*e[idx] + beta*(Pi[N][:, idx].T @ p_bar[N])
-    M = np.eye(len(idx)) - beta*PDD.T
-    try: pD = np.linalg.solve(M, rhs)
-    except np.linalg.LinAlgError: pD = np.linalg.lstsq(M, rhs, rcond=None)[0]
-    p[idx] = np.clip(pD, 0.0, p_bar[idx])
+    rows = PiT[idx]                                        # (Pi^T)_D: what the defaulters receive, per payer
+    rhs = alpha*e[idx] + beta*(rows @ (p_bar*~D))
+    M = (sp.identity(len(idx), format='csr') - beta*rows[:, idx]) if sp.issparse(PiT) else np.eye(len(idx)) - beta*rows[:, idx]
+    p[idx] = np.clip(_solve(M, rhs), 0.0, p_bar[idx])
     return p
 
 def rogers_veraart(
-    liabilities:np.ndarray,          # L[i, j]: nominal amount i owes j (dense)
+    liabilities,                     # L[i, j]: nominal amount i owes j (dense or scipy.sparse)
     external_assets:np.ndarray,      # e: assets held outside the network (>= 0)
     external_liabilities:np.ndarray, # owed outside the network, pari passu with interbank debt
     alpha:float=DEFAULT_RECOVERY,    # share of a defaulter's external assets passed to its creditors
     beta:float=DEFAULT_RECOVERY,     # share of what a defaulter receives passed to its creditors
 )->ClearingResult:
     "Greatest clearing vector with default costs (Rogers and Veraart 2013); alpha = beta = 1 is Eisenberg–Noe."
-    L, e, ext = np.asarray(liabilities, float), np.asarray(external_assets, float), np.asarray(external_liabilities, float)
+    e, ext = np.asarray(external_assets, float), np.asarray(external_liabilities, float)
+    L = sp.csr_matrix(liabilities, dtype=float) if sp.issparse(liabilities) else np.asarray(liabilities, float)
     check_range('alpha', alpha, 0, 1); check_range('beta', beta, 0, 1)
     n = len(e)
-    p_bar = L.sum(1) + ext
+    p_bar = _sums(L, 1) + ext
     inv = np.divide(1.0, p_bar, out=np.zeros(n), where=p_bar > 0)
-    Pi = L*inv[:, None]
+    PiT = (sp.diags(inv) @ L).T.tocsr() if sp.issparse(L) else (L*inv[:, None]).T
     p, D, rounds = p_bar.copy(), np.zeros(n, bool), 0
     tol = 1e-12*max(1.0, float(p_bar.max(initial=0.0)))
     while rounds <= n:
-        new = D | (e + Pi.T @ p < p_bar - tol)
+        new = D | (e + PiT @ p < p_bar - tol)
         if (new == D).all(): break
         D, rounds = new, rounds + 1
-        p = _defaulter_payments(Pi, e, p_bar, D, alpha, beta)
-    return ClearingResult(payments=p, equity=e + Pi.T @ p - p_bar, defaulted=D, p_bar=p_bar, rounds=rounds)
+        p = _defaulter_payments(PiT, e, p_bar, D, alpha, beta)
+    return ClearingResult(payments=p, equity=e + PiT @ p - p_bar, defaulted=D, p_bar=p_bar, rounds=rounds)
 
 # %% ../../nbs/interventions/00_problem.ipynb #994ef019
 @dataclass
@@ -70,7 +90,7 @@ class Problem:
     "One intervention problem: balance sheets just after the shock (before contagion) and how contagion runs."
     ids:list                 # institution ids, engine order
     names:list               # human labels
-    L:np.ndarray             # L[i, j]: what i owes j (dense)
+    L:object                 # L[i, j]: what i owes j (dense below SPARSE_FROM institutions, CSR from it)
     cash:np.ndarray          # liquid external assets
     securities:np.ndarray    # marketable assets at price 1
     loans:np.ndarray         # loans after the shock
@@ -105,7 +125,7 @@ def make_problem(
     price_impact:float=None,               # fire-sale beta (None: the engine's MarketParams)
     market_cap_multiple:float=None,        # market depth / holdings (None: the engine's MarketParams)
 )->Problem:
-    "The problem of a network hit by `shock`: arrays in engine order, dense liabilities."
+    "The problem of a network hit by `shock`: arrays in engine order, liabilities dense below `SPARSE_FROM` institutions."
     bs = network if isinstance(network, BalanceSheets) else to_arrays(network)
     _check_mechanism(mechanism)
     s = np.asarray(shock, float)
@@ -115,13 +135,20 @@ def make_problem(
     mp = MarketParams()
     beta = mp.price_impact if price_impact is None else check_number('price_impact', price_impact, 0)
     mult = mp.market_cap_multiple if market_cap_multiple is None else check_number('market_cap_multiple', market_cap_multiple, 1)
-    L = bs.liabilities.toarray() if hasattr(bs.liabilities, 'toarray') else np.asarray(bs.liabilities, float)
+    L = sp.csr_matrix(bs.liabilities, dtype=float) if bs.n >= SPARSE_FROM else (
+        bs.liabilities.toarray() if sp.issparse(bs.liabilities) else np.asarray(bs.liabilities, float))
     return Problem(list(bs.ids), list(bs.names), L, bs.cash.astype(float), bs.securities.astype(float),
                    bs.loans*(1 - s), bs.external_liabilities.astype(float), bs.equity.astype(float),
                    bs.total_assets.astype(float), mechanism, float(recovery), float(beta),
                    mult*max(float(bs.securities.sum()), 1e-12), s)
 
-# %% ../../nbs/interventions/00_problem.ipynb #8b4c3757
+# %% ../../nbs/interventions/00_problem.ipynb #e8cee4fb
+def edges(problem:Problem)->tuple:
+    "The debts as arrays (debtor, creditor, amount): one entry per non-zero L[debtor, creditor]."
+    C = sp.coo_matrix(problem.L)
+    return C.row, C.col, C.data
+
+# %% ../../nbs/interventions/00_problem.ipynb #9b3620d4
 @dataclass
 class Outcome:
     "What clearing a problem with an injection leaves, one entry per institution."
@@ -130,7 +157,7 @@ class Outcome:
     paid:np.ndarray       # share of its debts each institution pays (1 when solvent)
     price:float           # securities price after fire sales (1 without)
 
-# %% ../../nbs/interventions/00_problem.ipynb #4b84c8b7
+# %% ../../nbs/interventions/00_problem.ipynb #ecab276f
 def check_injection(
     problem:Problem,
     injection,             # cash per institution (None: nothing)
@@ -162,7 +189,7 @@ def _fire_sales(problem:Problem, b:np.ndarray)->Outcome:
 
 def _book(problem:Problem, b:np.ndarray)->np.ndarray:
     "Book equity after the shock and the injection, before contagion."
-    return problem.cash + b + problem.securities + problem.loans + problem.L.sum(0) - problem.L.sum(1) - problem.ext
+    return problem.cash + b + problem.securities + problem.loans + _sums(problem.L, 0) - _sums(problem.L, 1) - problem.ext
 
 def _debtrank(problem:Problem, b:np.ndarray)->Outcome:
     "Linear DebtRank from the pre-shock equities; the shock and the injection as the direct loss."
@@ -185,7 +212,7 @@ def clear(
     "Contagion after the shock and the injection, under the problem's mechanism."
     return _CLEAR[_check_mechanism(problem.mechanism)](problem, check_injection(problem, injection))
 
-# %% ../../nbs/interventions/00_problem.ipynb #f8b038f6
+# %% ../../nbs/interventions/00_problem.ipynb #de179f4b
 def measures(
     problem:Problem,
     outcome:Outcome,
@@ -207,7 +234,7 @@ def evaluate(
     "`measures` of the problem cleared with `injection`."
     return measures(problem, clear(problem, injection), injection)
 
-# %% ../../nbs/interventions/00_problem.ipynb #2c69cbfd
+# %% ../../nbs/interventions/00_problem.ipynb #5181acb1
 def budget_amount(
     problem:Problem,
     share:float,     # budget as a share of pre-shock system equity, in (0, 1]
