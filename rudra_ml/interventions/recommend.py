@@ -40,6 +40,7 @@ def recommend(
 )->dict:
     "Who to rescue, and with how much: the allocation, the measures with and without it, the baselines' measures."
     pb = make_problem(network, shock, mechanism=mechanism, recovery=recovery)
+    if not pb.system_equity > 0: raise ValueError("the network's system equity (its positive book equities) must be > 0: no budget can be a share of it")
     amount = budget_amount(pb, budget)
     pol = default_policy() if policy is None else policy
     t0 = time.perf_counter()
