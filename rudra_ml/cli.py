@@ -462,6 +462,7 @@ def _parser()->argparse.ArgumentParser:
     sv.add_argument('--host', default='127.0.0.1', help='interface to listen on (0.0.0.0: every interface; put a proxy in front)')
     sv.add_argument('--port', type=int, default=8000); sv.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
     sv.add_argument('--log-level', default='info')
+    from rudra_ml.interventions.recommend import add_intervene_parser; add_intervene_parser(sub)
     sub.add_parser('docs', help='the docs site as offline HTML (rudra_ml.docs; nbdev_docs publishes it with Quarto)').add_argument('--out', default='_site')
     return p
 
@@ -510,6 +511,7 @@ def main(argv:list|None=None):
             if a.workers < 1: raise ValueError(f"workers must be in [1, inf), got {a.workers}")
             uvicorn.run('rudra_ml.api.service:app', host=a.host, port=a.port, workers=a.workers, log_level=a.log_level,
                         access_log=a.log_level in ('debug', 'trace', 'info'))   # one log line per request costs throughput
+        elif a.job == 'intervene': from rudra_ml.interventions.recommend import intervene_cli; intervene_cli(a)
         elif a.job == 'docs':
             from rudra_ml.docs import build_docs
             r = build_docs(a.out)

@@ -95,3 +95,11 @@ def test_train_runs_the_job_notebook(tmp_path, bin_dir, env, root):
     logged = {f.path for f in client.list_artifacts(run['run_id'], 'job')}
     assert {'job/training.png', 'job/test_curves.png', 'job/job.ipynb'} <= logged, logged
     assert 'test_auc' in client.get_run(run['run_id']).data.metrics or 'test_ece' in client.get_run(run['run_id']).data.metrics
+
+def test_intervene_prints_the_rescue_and_refuses_a_bad_budget(bin_dir, env, root):
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'intervene', '--network', 'scale_free', '--n', '40', '--shock', '0.15', '--budget', '0.02'],
+                       capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert 'rescue:' in r.stdout and 'learned policy' in r.stdout and 'greedy' in r.stdout
+    r = subprocess.run([str(bin_dir/'rudra-ml'), 'intervene', '--budget', '0'], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    assert r.returncode != 0 and 'budget must be in (0, 1]' in r.stderr and 'Traceback' not in r.stderr

@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parents[1]/'rudra_ml'
 # bottom to top; a module of layer k may import layers 0..k
 # registry sits just above the base: the models and the predictor load their production version from it
 LAYERS = [('config', 'checks', 'checkpoint', 'calibration', 'evaluation', '_modidx', ''), ('registry',), ('engine',), ('features',),
-          ('data',), ('models',), ('training',), ('inference',), ('monitoring',), ('explain',), ('science',), ('tasks',), ('api',), ('docs',), ('cli',)]
+          ('data',), ('models',), ('training',), ('inference',), ('monitoring',), ('explain',), ('science',), ('interventions',), ('tasks',), ('api',), ('docs',), ('cli',)]
 RANK = {name: k for k, names in enumerate(LAYERS) for name in names}
 # The imports allowed to point up, as (importer, imported) module names: edit this set when one moves.
 # Today one: the spec's `SimulationEngine(enable_ml=True)` loads the default predictor.

@@ -222,6 +222,7 @@ class SimulationEngine:
                  confidence_threshold:float=None, # None: RUDRA_ML_DEFAULT_PREDICTOR_CONFIDENCE_THRESHOLD
                  risk_monitor=None,               # opt-in: `systemic_risk(state) -> probabilities`, recorded each step
                  sparse_from:int=SPARSE_FROM,     # keep L as a CSR matrix from this many institutions
+                 intervention=None,               # opt-in: `intervention(balance_sheets, t, shock_step) -> cash per institution or None`, after each step's shocks
                 ):
         self.bs = to_arrays(network)
         if self.bs.n == 0: raise ValueError("network must have at least one institution, got an empty graph")
@@ -238,6 +239,9 @@ class SimulationEngine:
         check_range('confidence_threshold', self.confidence_threshold, 0, 1)
         self.enable_ml = bool(enable_ml)
         self._set_models(ml_predictor, risk_monitor)
+        if intervention is not None and not callable(intervention):
+            raise TypeError(f"intervention must be callable as intervention(balance_sheets, t, shock_step), got {type(intervention).__name__}")
+        self.intervention = intervention
 
     @property
     def ids(self)->list:
@@ -591,6 +595,7 @@ def run_simulation(self:SimulationEngine,
     hist, observe = _History(T, st), record_states or self.risk_monitor is not None
     for t in tqdm(range(1, T + 1), disable=not progress, desc='simulation'):
         due, forced = self._apply_shocks(st, rng, scenario if t == shock_step else None)  # 1. shocks
+        if self.intervention is not None: self._intervene(st, t, int(shock_step))         #    capital injected, if any
         est = self._update_default_probabilities(st, t, observe)                          # 2. default probabilities
         hist.observe(est.state, record_states, self.risk_monitor)
         act = self._decide(st, est, rng)                                                  # 3. decisions
@@ -604,3 +609,14 @@ def _run_params(self:SimulationEngine, shock_step:int)->dict:
     "The parameters of a run, as kept in `SimulationResult.params`."
     return {'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
             'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market), 'bayes': asdict(self.bayes)}
+
+# %% ../../nbs/engine/03_simulation.ipynb #b2c3d4e5
+@patch
+def _intervene(self:SimulationEngine, st:_State, t:int, shock_step:int):
+    "Ask the intervention for cash per institution after step `t`'s shocks, and add it to their cash."
+    bs = BalanceSheets(self.ids, self.bs.names, st.cash.copy(), st.units*st.price, st.loans.copy(), st.ext.copy(), self.bs.risk_appetite, st.L)
+    inj = self.intervention(bs, t, shock_step)
+    if inj is None: return
+    inj = np.asarray(inj, float)
+    if inj.shape != (st.n,): raise ValueError(f"intervention must return one amount per institution ({st.n}), got shape {inj.shape}")
+    st.cash += check_range('intervention', inj, 0.0)
