@@ -225,6 +225,7 @@ class Health(BaseModel):
     registry:dict
     broker:dict
     networks:int
+    workers:dict = {}   # live training workers: count, seconds since the latest heartbeat, training 'ok' or 'degraded'
 
 # %% ../../nbs/api/01_schemas.ipynb #57db74f4
 def field_error(field:str, msg:str, status:int=422)->HTTPException:
@@ -238,8 +239,8 @@ class Problem(BaseModel):
 
 def error_responses(*codes)->dict:
     "OpenAPI `responses` for the given error codes."
-    text = {400: 'the body is not JSON', 401: 'missing or wrong bearer token', 403: 'RUDRA_ML_API_TOKEN is not set: the route is disabled',
+    text = {401: 'missing or wrong bearer token', 403: 'RUDRA_ML_API_TOKEN is not set: the route is disabled',
             404: 'unknown id', 409: 'the registry refused the move', 413: 'the body is over RUDRA_ML_API_MAX_BODY_BYTES',
-            422: 'a field is out of range, unknown or inconsistent (named in detail[].loc)',
-            503: 'no usable model: the Bayesian estimate is in charge and there is nothing to explain'}
-    return {c: ({'description': text[c]} if c == 422 else {'model': Problem, 'description': text[c]}) for c in codes}
+            422: 'the body is not JSON, or a field is out of range, unknown or inconsistent (named in detail[].loc)',
+            503: 'a part it needs is unavailable (no usable model to explain, the Celery broker or result store down); the reason in detail'}
+    return {c: ({'description': text[c]} if c == 422 else {'model': Problem, 'description': text[c]}) for c in codes if c != 400}   # malformed JSON answers 422, never 400
