@@ -167,7 +167,7 @@ class TrainRequest(Strict):
     n_trials:int|None = Field(None, ge=1, le=1000)
     seed:int|None = Field(None, ge=0, le=2**31 - 1)
     n_jobs:int|None = Field(None, ge=1, le=256)
-    sizes:list[Annotated[int, Field(ge=2, le=100_000)]]|None = Field(None, min_length=1, max_length=16, description='network sizes (default_predictor only)')
+    sizes:list[Annotated[int, Field(ge=3, le=100_000)]]|None = Field(None, min_length=1, max_length=16, description='network sizes (default_predictor only)')
 
 class TrainAccepted(BaseModel):
     "A training task was queued."
