@@ -41,6 +41,8 @@ class Service:
         self.tasks_dir = ml_tasks.data_dir(cfg)/'api_tasks'
         self.celery = ml_tasks.make_app(cfg)   # sends to the workers of these settings (`rudra-ml worker` with the same RUDRA_ML_*)
         self.liveness = liveness_store(self.celery)   # the workers' heartbeats and running tasks
+        self.celery.conf.result_backend_transport_options = {'retry_policy': {'max_retries': 1, 'interval_start': 0, 'interval_step': 0.5,
+                                                                              'interval_max': 0.5}}   # a request gets its 503 in seconds, not after Celery's 20 retries
 
     def start(self):
         "Load what serving needs: the registry (its database created once, here), the production model, the EBA 2018 network."
