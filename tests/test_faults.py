@@ -79,6 +79,7 @@ def kill_mid_job(tmp_path:Path, extra:dict):
         res = sender(env).AsyncResult(tid)   # read the backend directly: the surviving worker, not the service, ends it
         until(lambda: res.state == 'FAILURE', 5 + 0.5 + 10, 0.05)
         waited = time.monotonic() - t_kill
+        print(f"the killed worker's task read FAILURE {waited:.2f} s after the kill")
         st = call('GET', f'/train/{tid}').json()
         assert st['state'] == 'FAILURE' and f"(pid {victim.pid} on" in st['error'] and 'was lost' in st['error'], st
         assert st['error'].startswith('WorkerLostError: worker celery@'), st
