@@ -133,9 +133,9 @@ def train_routes(
 
 # %% ../../nbs/api/06_routes.ipynb #ddc2f263
 def _version_out(i)->VersionOut:
-    "A `ModelVersionInfo` as JSON."
+    "A `ModelVersionInfo` as JSON, fit for any caller (`public_text`: no absolute path, no password in its tags)."
     return VersionOut(model_name=i.name, version=i.version, run_id=i.run_id, aliases=list(i.aliases),
-                      metrics=ml_tasks.jsonable(i.metrics), tags={str(k): str(v) for k, v in i.tags.items()}, created=i.created)
+                      metrics=ml_tasks.jsonable(i.metrics), tags={str(k): public_text(str(v)) for k, v in i.tags.items()}, created=i.created)
 
 # %% ../../nbs/api/06_routes.ipynb #fc82a28d
 def registry_routes(
