@@ -17,6 +17,7 @@ from ..config import MLConfig, ml_config
 from ..engine.network import eba_network
 from ..features.request_features import known_network
 from ..inference.loading import serving_model
+from ..inference.predictor import pin_one_blas_thread
 from ..registry.model_manager import ModelRegistry
 from ..tasks import ml_tasks
 from ..tasks.liveness import liveness_store, reap
@@ -52,6 +53,7 @@ class Service:
         self.store.add(known_network(EBA_ID, eba_network()))
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
         ml_tasks.ensure_folders(self.celery)
+        pin_one_blas_thread()   # the service's products are small: one BLAS thread, set once rather than around every prediction
         gc.collect(); gc.freeze()   # what start-up loaded (torch, the model, the networks) is never scanned again by the collector: no long pauses under load
         return self
 
