@@ -195,3 +195,16 @@ def test_oversized_chunked_body_413_and_json_errors(tmp_path):
         r = httpx.post(f'{srv.url}{API}/train', json={'model': 'default_predictor', 'sizes': [2]}, headers=AUTH)
         assert r.status_code == 422, r.text   # refused here, not later in the worker
     finally: srv.stop()
+
+def test_unexpected_error_is_a_json_500(tmp_path):
+    "An error no route expected (here: the registry gone from under the service) answers a JSON 500 naming only its type."
+    from fastapi.testclient import TestClient
+    from rudra_ml.api.service import create_app
+    cfg = load_config(MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path/'mlflow.db'}", CELERY_DATA_PATH=str(tmp_path/'celery'))
+    app = create_app(cfg)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        app.state.service.registry = None
+        r = c.get(f'{API}/registry/models')
+    assert r.status_code == 500 and r.headers['content-type'] == 'application/json', r.text
+    assert r.json() == {'detail': 'internal error (AttributeError); the service log has the details'}
+    assert str(tmp_path) not in r.text
