@@ -97,7 +97,7 @@ def test_bad_kwarg_fails_naming_it(setup):
         watch(bad, timeout=30)
     assert seen[-1][0] == 'FAILURE'
     assert 'unknown argument epoch' in str(res.result) and 'accepted: batch_size' in str(res.result)
-    assert bad.state == 'FAILURE' and 'num_simulations must be an integer >= 2, got 1' in str(bad.result)
+    assert bad.state == 'FAILURE' and 'num_simulations must be an integer >= 3, got 1' in str(bad.result)
     assert not (tmp/'models').exists()   # nothing was written
 
 @pytest.mark.slow

@@ -159,7 +159,7 @@ class NetworkOut(BaseModel):
 class TrainRequest(Strict):
     "The spec's training body; `model` picks the task; the optional fields are the jobs' own (`rudra_ml.training.trainer.validate_params`, `JOBS[model]`)."
     model:Literal[MODEL_NAMES] = 'default_predictor'
-    num_simulations:int|None = Field(None, ge=2, le=100_000, description='simulations (networks for the cascade classifier)')
+    num_simulations:int|None = Field(None, ge=3, le=100_000, description='simulations (networks for the cascade classifier)')
     epochs:int|None = Field(None, ge=1, le=10_000)
     batch_size:int|None = Field(None, ge=2, le=65_536)
     learning_rate:float|None = Field(None, gt=0, le=1, allow_inf_nan=False)
