@@ -25,6 +25,13 @@ class Calls:
         "No server error: the only 5xx allowed is the 503 that names an unavailable broker or store (the issue's 'fast, clean failure')."
         assert not [c for c in self.codes if c[2] >= 500 and c[2] != 503], self.codes
 
+def serve(d:Path, env:dict)->Server:
+    "`Server(d, env)` up; started again on another port when a process on this shared machine took its free port first."
+    for attempt in range(3):
+        try: return Server(d, env).wait()
+        except RuntimeError as e:
+            if 'address already in use' not in str(e) or attempt == 2: raise
+
 def sender(env:dict):
     "A Celery app configured as the service and workers of `env` are."
     app = make_app(load_config(**{k[9:]: v for k, v in env.items() if k.startswith('RUDRA_ML_CELERY_')})); ensure_folders(app)
@@ -64,7 +71,7 @@ def _connects(port:int)->bool:
 def kill_mid_job(tmp_path:Path, extra:dict):
     "Two workers; the one running a long job is SIGKILLed: the task ends FAILURE naming it within the bound, found by the other."
     env = environment(tmp_path/'svc', TOKEN, **FAST, **extra)
-    srv = Server(tmp_path/'svc', env).wait(); call = Calls(srv.url)
+    srv = serve(tmp_path/'svc', env); call = Calls(srv.url)
     workers = []
     try:
         workers = [spawn_worker(env), spawn_worker(env)]
@@ -112,7 +119,7 @@ def test_broker_down(tmp_path, redis_url):
     "Redis with a password in its URL, then taken down: /train answers 503 naming it (masked) in about 2 s, records nothing; reads stay JSON."
     url, proc = redis_url
     env = environment(tmp_path/'svc', TOKEN, RUDRA_ML_CELERY_BROKER_URL=url)
-    srv = Server(tmp_path/'svc', env).wait(); call = Calls(srv.url)
+    srv = serve(tmp_path/'svc', env); call = Calls(srv.url)
     try:
         before = served(call)
         tid = call('POST', '/train', json={'model': 'default_predictor', **TINY}, headers=AUTH).json()['task_id']   # queued, no worker
@@ -134,7 +141,7 @@ def test_broker_down(tmp_path, redis_url):
     finally: srv.stop()
     # a password in the broker URL never reaches a caller: the same refusal, from a server whose URL carries one
     env = environment(tmp_path/'pw', TOKEN, RUDRA_ML_CELERY_BROKER_URL=f'redis://:hunter2@127.0.0.1:{free_port()}/0')
-    srv = Server(tmp_path/'pw', env).wait(); call = Calls(srv.url)
+    srv = serve(tmp_path/'pw', env); call = Calls(srv.url)
     try:
         t0 = time.monotonic(); r = call('POST', '/train', json={'model': 'default_predictor', **TINY}, headers=AUTH); dt = time.monotonic() - t0
         h = call('GET', '/health')
@@ -155,7 +162,7 @@ def _unwritable(folder:Path):
 def test_artefact_folders_unwritable(tmp_path):
     "The models folder unwritable: the task ends FAILURE with the error and a FAILED MLflow run; the task records' folder: 503, nothing queued."
     env = environment(tmp_path/'svc', TOKEN, **FAST)
-    srv = Server(tmp_path/'svc', env).wait(); call = Calls(srv.url)
+    srv = serve(tmp_path/'svc', env); call = Calls(srv.url)
     w = None
     try:
         before = served(call)
@@ -181,7 +188,7 @@ def test_artefact_folders_unwritable(tmp_path):
 def test_oversized_chunked_body_413_and_json_errors(tmp_path):
     "A streamed (chunked) body over the limit answers 413 like an announced one; malformed JSON answers 422 as the OpenAPI says."
     env = environment(tmp_path/'svc', TOKEN, RUDRA_ML_API_MAX_BODY_BYTES='2048')
-    srv = Server(tmp_path/'svc', env).wait()
+    srv = serve(tmp_path/'svc', env)
     try:
         def chunks():
             for _ in range(8): yield b' ' * 1024

@@ -218,7 +218,7 @@ def _broker_check(celery):
         q = Path(opts['data_folder_in'])
         if not (q.is_dir() and os.access(q, os.W_OK)): raise OSError(f'queue folder {q} is not a writable folder')
         return
-    with celery.connection_for_write() as c: c.ensure_connection(max_retries=1, timeout=2)
+    with celery.connection_for_write() as c: c.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=1)   # a refusal answers at once
 
 # %% ../../nbs/api/06_routes.ipynb #44d49d10
 def docs_routes(

@@ -356,7 +356,7 @@ def check_broker(
     url = mask_url(a.conf.broker_url)
     if url.startswith('filesystem'): ensure_folders(a)
     try:
-        with a.connection_for_write() as c: c.ensure_connection(max_retries=1, timeout=timeout)
+        with a.connection_for_write() as c: c.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=timeout)
     except Exception as e: raise ConnectionError(f"the Celery broker {url} does not answer ({type(e).__name__}: {mask_url(str(e))})") from None
     return url
 
