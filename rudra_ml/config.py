@@ -5,6 +5,7 @@
 # %% ../nbs/00_config.ipynb #090267c7
 from __future__ import annotations
 import importlib.util
+import re
 from configparser import ConfigParser, Error as IniError
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # %% auto #0
 __all__ = ['PACKAGE_DIR', 'CHECKOUT', 'PROJECT_ROOT', 'SHIPPED', 'SHIPPED_MODELS', 'SHIPPED_DIR', 'CONTAGIONS', 'ml_config',
-           'find_checkout', 'resolve_path', 'shipped_path', 'MLConfig', 'ConfigError', 'load_config', 'checkpoint_path']
+           'find_checkout', 'resolve_path', 'shipped_path', 'MLConfig', 'ConfigError', 'load_config', 'mask_url',
+           'checkpoint_path']
 
 # %% ../nbs/00_config.ipynb #5e626a7f
 def find_checkout(
@@ -101,6 +103,9 @@ class MLConfig(BaseSettings):
     API_MAX_BATCH:int = Field(1000, ge=1, le=100_000) # institutions per POST /predict/batch
     API_MAX_BODY_BYTES:int = Field(4*2**20, ge=1024) # request bodies above this answer 413
     API_MAX_NETWORKS:int = Field(32, ge=1, le=10_000) # networks a service process keeps (EBA 2018 included)
+    # -- worker liveness (rationale in nbs/tasks/01_liveness.ipynb)
+    WORKER_HEARTBEAT_S:float = Field(2.0, gt=0, le=60)        # seconds between a worker's heartbeats (and its checks for lost workers)
+    WORKER_LOST_AFTER_S:float = Field(20.0, gt=0, le=3600)    # a worker silent this long is lost: its running task ends FAILURE
 
     @property
     def ML_MODELS_PATH(self)->Path:
@@ -129,6 +134,18 @@ def load_config(**overrides)->MLConfig:
 
 # %% ../nbs/00_config.ipynb #6dddc256
 ml_config = load_config()
+
+# %% ../nbs/00_config.ipynb #4f24f64f
+_URL_SECRET = re.compile(r'(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*:)(?P<pw>[^\s/@]+)(?P<at>@)')
+_QUERY_SECRET = re.compile(r'(?P<head>[?&;](?:password|passwd|pwd|token|secret|access_token)=)(?P<pw>[^&;#\s]+)', re.I)
+
+def mask_url(
+    text:str|None, # a URL, or any text with URLs in it (None passes through)
+)->str|None:
+    "`text` with each URL's password, and any `password=`/`token=` query value, replaced by `***`."
+    if text is None: return None
+    text = _URL_SECRET.sub(lambda m: m['head'] + '***' + m['at'], str(text))
+    return _QUERY_SECRET.sub(lambda m: m['head'] + '***', text)
 
 # %% ../nbs/00_config.ipynb #7e87b9bf
 def checkpoint_path(

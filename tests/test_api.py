@@ -227,6 +227,9 @@ def test_open_server_refuses_mutations_but_reads(servers):
 def test_health_and_docs_offline(live):
     h = live.get(f'{API}/health').json()
     assert h['status'] == 'ok' and h['registry']['reachable'] and h['broker']['reachable'] and h['networks'] >= 1, h
+    assert h['workers']['count'] == 1 and h['workers']['training'] == 'ok' and 0 <= h['workers']['last_heartbeat_s'] < 10, h
+    for text in (json.dumps(h), live.get(f'{API}/registry/models').text):   # no absolute path to an anonymous caller
+        assert str(ROOT) not in text and '/tmp/' not in text, text
     html = live.get('/docs').text
     assert '/static/swagger-ui/swagger-ui-bundle.js' in html and 'cdn.jsdelivr' not in html
     js = live.get('/static/swagger-ui/swagger-ui-bundle.js')

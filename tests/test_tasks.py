@@ -15,6 +15,7 @@ TINY = {'num_simulations': 6, 'epochs': 3, 'sizes': [30], 'n_jobs': 1}   # a def
 def setup(tmp_path):
     "The workers' environment (everything under tmp_path) and a sender app with the same settings."
     env = dict(os.environ, RUDRA_ML_CELERY_DATA_PATH=str(tmp_path/'celery'), RUDRA_ML_MODELS_PATH=str(tmp_path/'models'),
+               RUDRA_ML_WORKER_HEARTBEAT_S='0.5', RUDRA_ML_WORKER_LOST_AFTER_S='5',
                RUDRA_ML_MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path/'registry'/'mlflow.db'}",
                RUDRA_ML_OPTUNA_STORAGE=f"sqlite:///{tmp_path/'optuna.db'}",
                RUDRA_ML_LOG_PATH=str(tmp_path/'logs'/'ml_training.log'), OMP_NUM_THREADS='1', MPLBACKEND='Agg',
@@ -96,7 +97,7 @@ def test_bad_kwarg_fails_naming_it(setup):
         watch(bad, timeout=30)
     assert seen[-1][0] == 'FAILURE'
     assert 'unknown argument epoch' in str(res.result) and 'accepted: batch_size' in str(res.result)
-    assert bad.state == 'FAILURE' and 'num_simulations must be an integer >= 2, got 1' in str(bad.result)
+    assert bad.state == 'FAILURE' and 'num_simulations must be an integer >= 3, got 1' in str(bad.result)
     assert not (tmp/'models').exists()   # nothing was written
 
 @pytest.mark.slow
@@ -114,6 +115,9 @@ def test_killed_worker_never_succeeds(setup):
     finally: w.kill()
     time.sleep(2.0)
     assert res.state not in ('SUCCESS',) and res.state in ('TRAINING', 'FAILURE'), res.state
+    with spawn_worker(env):   # a worker started afterwards ends the lost task at its first heartbeat: FAILURE naming the killed worker
+        seen = watch(res, timeout=20)
+    assert seen[-1][0] == 'FAILURE' and f'(pid {w.pid} on' in str(res.result) and 'was lost' in str(res.result), (seen, res.result)
     assert serving_files(tmp/'models') == before
     from rudra_ml.registry.model_manager import ModelRegistry, serving_checkpoint
     db = tmp/'registry'/'mlflow.db'   # nothing registered, nothing promoted: the registry still serves the local checkpoint

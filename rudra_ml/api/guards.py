@@ -4,13 +4,15 @@
 
 # %% ../../nbs/api/05_guards.ipynb #a0981bbf
 from __future__ import annotations
-import json, secrets
+import json, re, secrets
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..config import mask_url
+
 # %% auto #0
-__all__ = ['BodyLimit', 'token_guard']
+__all__ = ['BodyLimit', 'public_text', 'token_guard']
 
 # %% ../../nbs/api/05_guards.ipynb #816206c3
 class BodyLimit:
@@ -21,22 +23,19 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http': return await self.app(scope, receive, send)
         size = dict(scope['headers']).get(b'content-length')
-        if size is not None and (not size.isdigit() or int(size) > self.max_bytes): return await self._refuse(send)
-        seen, started = 0, False
-        async def limited():
-            nonlocal seen
+        if size is not None:   # the server reads no more than it announces
+            if not size.isdigit() or int(size) > self.max_bytes: return await self._refuse(send)
+            return await self.app(scope, receive, send)
+        parts, seen, more = [], 0, True   # streamed: read it whole, counting, before the app sees any of it
+        while more:
             msg = await receive()
-            if msg['type'] == 'http.request':
-                seen += len(msg.get('body', b''))
-                if seen > self.max_bytes: raise _TooLarge()
-            return msg
-        async def tracked(msg):
-            nonlocal started
-            if msg['type'] == 'http.response.start': started = True
-            await send(msg)
-        try: await self.app(scope, limited, tracked)
-        except _TooLarge:
-            if not started: await self._refuse(send)
+            if msg['type'] != 'http.request': return   # the client left
+            seen += len(msg.get('body', b''))
+            if seen > self.max_bytes: return await self._refuse(send)
+            parts.append(msg.get('body', b'')); more = msg.get('more_body', False)
+        first = [{'type': 'http.request', 'body': b''.join(parts), 'more_body': False}]
+        async def replay(): return first.pop() if first else await receive()
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send):
         body = json.dumps({'detail': f'request body exceeds {self.max_bytes} bytes (RUDRA_ML_API_MAX_BODY_BYTES)'}).encode()
@@ -44,7 +43,15 @@ class BodyLimit:
                     'headers': [(b'content-type', b'application/json'), (b'content-length', str(len(body)).encode()), (b'connection', b'close')]})
         await send({'type': 'http.response.body', 'body': body})
 
-class _TooLarge(Exception): "A request body went over the limit while it was read."
+# %% ../../nbs/api/05_guards.ipynb #e430ae34
+_ABS_PATH = re.compile(r"""(?:^|(?<=[\s'"(=,\[])|(?<=://)|(?<=:///))/(?:[^\s'"/]+/)+""")
+
+def public_text(
+    text:str|None, # an error message, a URL, a path (None passes through)
+)->str|None:
+    "`text` fit for any caller: URL passwords masked (`mask_url`), absolute paths cut to their last part (`…/best_model.pt`)."
+    if text is None: return None
+    return _ABS_PATH.sub('…/', mask_url(str(text)))
 
 # %% ../../nbs/api/05_guards.ipynb #713044fb
 _bearer = HTTPBearer(auto_error=False, description='RUDRA_ML_API_TOKEN, for the routes that change something')

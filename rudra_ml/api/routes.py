@@ -15,10 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from ..features.request_features import known_network
 from ..registry.model_manager import MODEL_NAMES, PromotionRefused
 from ..tasks import ml_tasks
+from ..tasks.liveness import live_workers
 from .schemas import (PREFIX, BatchPrediction, BatchRequest, Explanation, ExplainRequest, Health, ModelsOut, NetworkIn,
                                   NetworkOut, Prediction, PredictRequest, PromoteRequest, RollbackOut, RollbackRequest, TaskStatus,
                                   TrainAccepted, TrainRequest, VersionOut, error_responses, field_error)
 from .store import network_out, parse_network
+from .guards import public_text
 from .predictions import explain_row, predict_rows
 
 # %% auto #0
@@ -89,7 +91,7 @@ def _task_status(celery, task_id:UUID, model:str)->TaskStatus:
     out = TaskStatus(task_id=task_id, model=model, state=state)
     if state == 'SUCCESS' and isinstance(info, dict):
         out.result = ml_tasks.jsonable({k: info.get(k) for k in ('version', 'run_id', 'metrics', 'timings')})
-    elif state in ('FAILURE', 'REVOKED'): out.error = f'{type(info).__name__}: {info}'
+    elif state in ('FAILURE', 'REVOKED'): out.error = public_text(f'{type(info).__name__}: {info}')
     elif isinstance(info, dict): out.progress = ml_tasks.jsonable(info)
     return out
 
@@ -100,30 +102,40 @@ def train_routes(
 ):
     "POST /train (token) and GET /train/{task_id}."
     @app.post(f'{PREFIX}/train', status_code=202, response_model=TrainAccepted, dependencies=guard,
-              responses=error_responses(400, 401, 403, 413, 422), tags=['train'])
+              responses=error_responses(401, 403, 413, 422, 503), tags=['train'])
     def train(req:TrainRequest)->TrainAccepted:
         "Queue a training task for a Celery worker; its state at `GET /train/{task_id}`."
         kwargs = req.model_dump(exclude_none=True, exclude={'model'})
         for k, v in kwargs.items():
             try: ml_tasks.validate_kwargs(req.model, {k: v})
             except ValueError as e: raise field_error(k, str(e)) from None
-        tid = uuid.uuid4()
-        (svc.tasks_dir/f'{tid}.json').write_text(json.dumps({'model': req.model, 'kwargs': kwargs, 'submitted': time.time()}))
-        svc.celery.send_task(ml_tasks.TASKS[req.model].name, kwargs=kwargs, task_id=str(tid))
+        try: ml_tasks.validate_kwargs(req.model, kwargs)   # all together, as the task will
+        except ValueError as e: raise field_error(next((k for k in kwargs if str(e).startswith(k)), ''), str(e)) from None
+        tid = uuid.uuid4(); rec = svc.tasks_dir/f'{tid}.json'
+        try: rec.write_text(json.dumps({'model': req.model, 'kwargs': kwargs, 'submitted': time.time()}))
+        except OSError as e: raise HTTPException(503, detail=public_text(f'the task could not be recorded ({type(e).__name__}: {e}); nothing was queued')) from None
+        try: svc.celery.send_task(ml_tasks.TASKS[req.model].name, kwargs=kwargs, task_id=str(tid), retry=False)
+        except Exception as e:
+            rec.unlink(missing_ok=True)
+            raise HTTPException(503, detail=public_text(f'the Celery broker {svc.celery.conf.broker_url} does not answer '
+                                                        f'({type(e).__name__}: {e}); nothing was queued')) from None
         return TrainAccepted(task_id=tid, model=req.model, state='PENDING', status_url=f'{PREFIX}/train/{tid}')
 
-    @app.get(f'{PREFIX}/train/{{task_id}}', response_model=TaskStatus, responses=error_responses(404, 422), tags=['train'])
+    @app.get(f'{PREFIX}/train/{{task_id}}', response_model=TaskStatus, responses=error_responses(404, 422, 503), tags=['train'])
     def train_status(task_id:UUID)->TaskStatus:
         "A training task's state: PENDING, STARTED, TRAINING (progress), SUCCESS (registered version) or FAILURE (error)."
         rec = svc.tasks_dir/f'{task_id}.json'      # the id is a parsed UUID: the path stays in the service's folder
         if not rec.is_file(): raise HTTPException(404, detail=f'no training task {task_id} was submitted to this service')
-        return _task_status(svc.celery, task_id, json.loads(rec.read_text())['model'])
+        svc.reap()   # a task of a lost worker ends FAILURE before it is read
+        try: return _task_status(svc.celery, task_id, json.loads(rec.read_text())['model'])
+        except Exception as e:
+            raise HTTPException(503, detail=public_text(f'the task result store does not answer ({type(e).__name__}: {e})')) from None
 
 # %% ../../nbs/api/06_routes.ipynb #ddc2f263
 def _version_out(i)->VersionOut:
-    "A `ModelVersionInfo` as JSON."
+    "A `ModelVersionInfo` as JSON, fit for any caller (`public_text`: no absolute path, no password in its tags)."
     return VersionOut(model_name=i.name, version=i.version, run_id=i.run_id, aliases=list(i.aliases),
-                      metrics=ml_tasks.jsonable(i.metrics), tags={str(k): str(v) for k, v in i.tags.items()}, created=i.created)
+                      metrics=ml_tasks.jsonable(i.metrics), tags={str(k): public_text(str(v)) for k, v in i.tags.items()}, created=i.created)
 
 # %% ../../nbs/api/06_routes.ipynb #fc82a28d
 def registry_routes(
@@ -175,18 +187,29 @@ def health_routes(
     def health()->Health:
         "Model versions loaded, registry and broker reachable."
         p = svc.serving.refresh()
-        models = {'default_predictor': {'version': p.model_version, 'available': p.is_available, 'source': getattr(p.served, 'source', None),
-                                        'reloads': svc.serving.reloads, 'error': p.load_error or svc.serving.error}}
+        models = {'default_predictor': {'version': p.model_version, 'available': p.is_available, 'source': public_text(getattr(p.served, 'source', None)),
+                                        'reloads': svc.serving.reloads, 'error': public_text(p.load_error or svc.serving.error)}}
         reg, brk = _reachable(lambda: svc.registry.client.search_registered_models(max_results=1)), _reachable(lambda: _broker_check(svc.celery))
-        reg['uri'] = svc.registry.tracking_uri; brk['url'] = svc.celery.conf.broker_url
-        ok = p.is_available and reg['reachable'] and brk['reachable'] and svc.serving.error is None
-        return Health(status='ok' if ok else 'degraded', models=models, registry=reg, broker=brk, networks=len(svc.store.networks))
+        reg['uri'] = public_text(svc.registry.tracking_uri); brk['url'] = public_text(svc.celery.conf.broker_url)
+        wk = _workers(svc)
+        ok = p.is_available and reg['reachable'] and brk['reachable'] and svc.serving.error is None and wk['training'] == 'ok'
+        return Health(status='ok' if ok else 'degraded', models=models, registry=reg, broker=brk, networks=len(svc.store.networks), workers=wk)
+
+def _workers(svc)->dict:
+    "The live training workers: how many, seconds since the latest heartbeat, training 'ok' or 'degraded' (none alive)."
+    try:
+        svc.reap()
+        live = live_workers(svc.liveness, svc.cfg.WORKER_LOST_AFTER_S)
+    except Exception as e: return {'count': 0, 'last_heartbeat_s': None, 'training': 'degraded', 'error': public_text(f'{type(e).__name__}: {e}')}
+    last = max((b['time'] for b in live.values()), default=None)
+    return {'count': len(live), 'last_heartbeat_s': None if last is None else round(max(0.0, time.time() - last), 3),
+            'training': 'ok' if live else 'degraded', 'lost_after_s': svc.cfg.WORKER_LOST_AFTER_S}
 
 def _reachable(check)->dict:
     "Run `check`; whether it worked, its time, and the error."
     t0 = time.perf_counter()
     try: check(); return {'reachable': True, 'ms': (time.perf_counter() - t0)*1e3}
-    except Exception as e: return {'reachable': False, 'ms': (time.perf_counter() - t0)*1e3, 'error': f'{type(e).__name__}: {e}'}
+    except Exception as e: return {'reachable': False, 'ms': (time.perf_counter() - t0)*1e3, 'error': public_text(f'{type(e).__name__}: {e}')}
 
 def _broker_check(celery):
     "The embedded broker's queue folder is writable, or a connection to the broker opens."
@@ -195,7 +218,7 @@ def _broker_check(celery):
         q = Path(opts['data_folder_in'])
         if not (q.is_dir() and os.access(q, os.W_OK)): raise OSError(f'queue folder {q} is not a writable folder')
         return
-    with celery.connection_for_write() as c: c.ensure_connection(max_retries=1, timeout=2)
+    with celery.connection_for_write() as c: c.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=1)   # a refusal answers at once
 
 # %% ../../nbs/api/06_routes.ipynb #44d49d10
 def docs_routes(

@@ -159,7 +159,7 @@ class NetworkOut(BaseModel):
 class TrainRequest(Strict):
     "The spec's training body; `model` picks the task; the optional fields are the jobs' own (`rudra_ml.training.trainer.validate_params`, `JOBS[model]`)."
     model:Literal[MODEL_NAMES] = 'default_predictor'
-    num_simulations:int|None = Field(None, ge=2, le=100_000, description='simulations (networks for the cascade classifier)')
+    num_simulations:int|None = Field(None, ge=3, le=100_000, description='simulations (networks for the cascade classifier)')
     epochs:int|None = Field(None, ge=1, le=10_000)
     batch_size:int|None = Field(None, ge=2, le=65_536)
     learning_rate:float|None = Field(None, gt=0, le=1, allow_inf_nan=False)
@@ -167,7 +167,7 @@ class TrainRequest(Strict):
     n_trials:int|None = Field(None, ge=1, le=1000)
     seed:int|None = Field(None, ge=0, le=2**31 - 1)
     n_jobs:int|None = Field(None, ge=1, le=256)
-    sizes:list[Annotated[int, Field(ge=2, le=100_000)]]|None = Field(None, min_length=1, max_length=16, description='network sizes (default_predictor only)')
+    sizes:list[Annotated[int, Field(ge=3, le=100_000)]]|None = Field(None, min_length=1, max_length=16, description='network sizes (default_predictor only)')
 
 class TrainAccepted(BaseModel):
     "A training task was queued."
@@ -225,6 +225,7 @@ class Health(BaseModel):
     registry:dict
     broker:dict
     networks:int
+    workers:dict = {}   # live training workers: count, seconds since the latest heartbeat, training 'ok' or 'degraded'
 
 # %% ../../nbs/api/01_schemas.ipynb #57db74f4
 def field_error(field:str, msg:str, status:int=422)->HTTPException:
@@ -238,8 +239,8 @@ class Problem(BaseModel):
 
 def error_responses(*codes)->dict:
     "OpenAPI `responses` for the given error codes."
-    text = {400: 'the body is not JSON', 401: 'missing or wrong bearer token', 403: 'RUDRA_ML_API_TOKEN is not set: the route is disabled',
+    text = {401: 'missing or wrong bearer token', 403: 'RUDRA_ML_API_TOKEN is not set: the route is disabled',
             404: 'unknown id', 409: 'the registry refused the move', 413: 'the body is over RUDRA_ML_API_MAX_BODY_BYTES',
-            422: 'a field is out of range, unknown or inconsistent (named in detail[].loc)',
-            503: 'no usable model: the Bayesian estimate is in charge and there is nothing to explain'}
-    return {c: ({'description': text[c]} if c == 422 else {'model': Problem, 'description': text[c]}) for c in codes}
+            422: 'the body is not JSON, or a field is out of range, unknown or inconsistent (named in detail[].loc)',
+            503: 'a part it needs is unavailable (no usable model to explain, the Celery broker or result store down); the reason in detail'}
+    return {c: ({'description': text[c]} if c == 422 else {'model': Problem, 'description': text[c]}) for c in codes if c != 400}   # malformed JSON answers 422, never 400

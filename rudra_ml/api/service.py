@@ -4,7 +4,7 @@
 
 # %% ../../nbs/api/00_service.ipynb #5565d8a3
 from __future__ import annotations
-import gc, math
+import gc, logging, math
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -17,8 +17,10 @@ from ..config import MLConfig, ml_config
 from ..engine.network import eba_network
 from ..features.request_features import known_network
 from ..inference.loading import serving_model
+from ..inference.predictor import pin_one_blas_thread
 from ..registry.model_manager import ModelRegistry
 from ..tasks import ml_tasks
+from ..tasks.liveness import liveness_store, reap
 from .schemas import EBA_ID, PREFIX, PredictRequest
 from .store import NetworkStore
 from .coalescer import Coalescer
@@ -40,6 +42,9 @@ class Service:
         self.store = NetworkStore(cfg.API_MAX_NETWORKS, ml_tasks.data_dir(cfg)/'api_networks')   # uploads shared by the worker processes
         self.tasks_dir = ml_tasks.data_dir(cfg)/'api_tasks'
         self.celery = ml_tasks.make_app(cfg)   # sends to the workers of these settings (`rudra-ml worker` with the same RUDRA_ML_*)
+        self.liveness = liveness_store(self.celery)   # the workers' heartbeats and running tasks
+        self.celery.conf.result_backend_transport_options = {'retry_policy': {'max_retries': 1, 'interval_start': 0, 'interval_step': 0.5,
+                                                                              'interval_max': 0.5}}   # a request gets its 503 in seconds, not after Celery's 20 retries
 
     def start(self):
         "Load what serving needs: the registry (its database created once, here), the production model, the EBA 2018 network."
@@ -49,8 +54,15 @@ class Service:
         self.store.add(known_network(EBA_ID, eba_network()))
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
         ml_tasks.ensure_folders(self.celery)
+        pin_one_blas_thread()   # the service's products are small: one BLAS thread, set once rather than around every prediction
         gc.collect(); gc.freeze()   # what start-up loaded (torch, the model, the networks) is never scanned again by the collector: no long pauses under load
         return self
+
+    def reap(self)->list[str]:
+        "End the tasks of lost workers (FAILURE naming the worker, a KILLED MLflow run); their ids. Never raises."
+        try: return reap(self.celery, self.liveness, self.cfg.WORKER_LOST_AFTER_S, self.cfg.MLFLOW_TRACKING_URI)
+        except Exception as e:
+            logging.getLogger('rudra_ml.api').warning(f'looking for lost workers failed: {type(e).__name__}'); return []
 
 # %% ../../nbs/api/00_service.ipynb #b0ccf555
 def create_app(
@@ -77,6 +89,7 @@ def create_app(
     docs_routes(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
     return app
 
 # %% ../../nbs/api/00_service.ipynb #3cfbb8cd
@@ -97,6 +110,11 @@ async def _http_error(request:Request, exc:StarletteHTTPException):
         methods = {m for r in request.app.routes if getattr(r, 'methods', None) and r.path_regex.match(request.url.path) for m in r.methods}
         exc.headers = {**(exc.headers or {}), 'Allow': ', '.join(sorted(methods))}
     return await http_exception_handler(request, exc)
+
+async def _internal_error(request:Request, exc:Exception):
+    "An error no route expected: a JSON 500 naming its type; the trace goes to the log (Starlette's default answers plain text)."
+    logging.getLogger('rudra_ml.api').error(f'{request.method} {request.url.path}: {type(exc).__name__}', exc_info=exc)
+    return JSONResponse(status_code=500, content={'detail': f'internal error ({type(exc).__name__}); the service log has the details'})
 
 # %% ../../nbs/api/00_service.ipynb #38284ae6
 app = create_app()

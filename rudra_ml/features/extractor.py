@@ -275,6 +275,8 @@ def neighborhood_features(
 )->np.ndarray:
     "Features 17-20 (`FEATURE_GROUPS['neighborhood']` order), `[N, 4]`, weights = gross bilateral positions."
     e = edge_list(liabilities)
+    if neighbors is None and not len(e.rows):   # no edges (rows asked about on their own): no graph to build, the same answer
+        z = np.zeros(e.n); return np.stack([z, z, z, np.asarray(capital_ratio, float)], axis=1)
     S = counterparties(edge_pattern(e)) if neighbors is None else neighbors
     n, r, c, w = e.n, e.rows, e.cols, e.amounts
     wsum = np.bincount(r, w, n) + np.bincount(c, w, n)          # sum_j (L_ij + L_ji)

@@ -27,8 +27,8 @@ from .fallback import use_prediction
 
 # %% auto #0
 __all__ = ['log', 'ROW_CHUNK', 'ROW_BLOCK', 'SEQUENTIAL_STAGES', 'PASS_STAGES', 'GUARD', 'LOGIT_MARGIN', 'THRESHOLD_GRID',
-           'FoldedMLP', 'check_features', 'PredictionResult', 'DefaultPredictor', 'full_std', 'unseen_logit_bounds',
-           'variance_bounds', 'sequential_std', 'compare_confidence', 'sweep_confidence']
+           'FoldedMLP', 'check_features', 'PredictionResult', 'DefaultPredictor', 'pin_one_blas_thread', 'full_std',
+           'unseen_logit_bounds', 'variance_bounds', 'sequential_std', 'compare_confidence', 'sweep_confidence']
 
 # %% ../../nbs/inference/00_predictor.ipynb #c4cd9410
 log = logging.getLogger('rudra_ml.inference')
@@ -214,12 +214,18 @@ def _blas()->ThreadpoolController:
     if _CONTROLLER is None: _CONTROLLER = ThreadpoolController()
     return _CONTROLLER
 
-_BLAS_LOCK, _BLAS_USERS, _BLAS_LIMITER = threading.Lock(), 0, None
+_BLAS_LOCK, _BLAS_USERS, _BLAS_LIMITER, _BLAS_PINNED = threading.Lock(), 0, None, False
+
+def pin_one_blas_thread():
+    "One BLAS thread for the rest of this process (a server that only predicts): predictions then skip setting and restoring it, about 0.1 ms each."
+    global _BLAS_PINNED
+    _blas().limit(limits=1, user_api='blas'); _BLAS_PINNED = True
 
 @contextmanager
 def _one_blas_thread():
     "One BLAS thread while any predictor computes; the first to enter sets it, the last to leave restores it (thread-safe)."
     global _BLAS_USERS, _BLAS_LIMITER
+    if _BLAS_PINNED: yield; return
     with _BLAS_LOCK:
         if _BLAS_USERS == 0: _BLAS_LIMITER = _blas().limit(limits=1, user_api='blas')
         _BLAS_USERS += 1

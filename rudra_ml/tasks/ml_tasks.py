@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 from celery import Celery, Task
-from celery.signals import worker_init, worker_ready, worker_shutdown
+from celery.signals import task_failure, task_postrun, task_prerun, worker_init, worker_ready, worker_shutdown
 
-from ..config import MLConfig, ml_config, resolve_path
+from ..config import MLConfig, mask_url, ml_config, resolve_path
 from ..checks import check_int, check_number
 from ..checkpoint import ARTIFACTS
 from ..training.trainer import JOBS, run_job, validate_params
+from .liveness import MACHINE, Heartbeat, liveness_store, record_failed_job
 
 # %% auto #0
 __all__ = ['POOLS', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app', 'ensure_folders', 'validate_kwargs', 'run_dir',
@@ -53,12 +54,15 @@ def celery_settings(
     backend = cfg.CELERY_RESULT_BACKEND or (broker if _is_redis(broker) else f'db+sqlite:///{d}/results.db')
     s = dict(broker_url=broker, result_backend=backend, task_track_started=True, result_extended=True,
              task_serializer='json', result_serializer='json', accept_content=['json'], result_accept_content=['json'],
-             worker_prefetch_multiplier=1, task_acks_late=True, task_reject_on_worker_lost=False,
-             broker_connection_retry_on_startup=True, worker_hijack_root_logger=False, rudra_ml_data_path=str(d))
+             worker_prefetch_multiplier=1, task_acks_late=False, task_reject_on_worker_lost=False,
+             broker_connection_retry_on_startup=True, worker_hijack_root_logger=False, rudra_ml_data_path=str(d),
+             rudra_ml_heartbeat_s=cfg.WORKER_HEARTBEAT_S, rudra_ml_lost_after_s=cfg.WORKER_LOST_AFTER_S,
+             rudra_ml_tracking_uri=cfg.MLFLOW_TRACKING_URI, redis_socket_connect_timeout=2, redis_socket_timeout=10)
     if broker == 'filesystem://':
         q = str(d/'queue')
         s['broker_transport_options'] = {'data_folder_in': q, 'data_folder_out': q, 'processed_folder': str(d/'processed'),
                                          'store_processed': True, 'control_folder': str(d/'control'), 'polling_interval': 0.1}
+    elif _is_redis(broker): s['broker_transport_options'] = {'socket_connect_timeout': 2}   # an unreachable Redis is named in seconds
     return s
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #d685d725
@@ -213,6 +217,8 @@ def start_worker(
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #8a8ba484
 def _marker(d:Path, pid:int)->Path: return Path(d)/'workers'/f'{pid}.json'
+_HEARTBEAT = None   # this worker's `Heartbeat` (its main process), once it is ready
+_STORES = {}        # liveness store per app
 
 @worker_init.connect
 def _on_worker_init(sender=None, **kw):
@@ -225,8 +231,12 @@ def _on_worker_ready(sender=None, **kw):
     "Write this worker's ready marker `<data path>/workers/<pid>.json`."
     d = getattr(sender.app.conf, 'rudra_ml_data_path', None) if sender is not None else None
     if not d: return
+    global _HEARTBEAT
+    c = sender.app.conf
+    _HEARTBEAT = Heartbeat(sender.app, f'{sender.hostname}.{os.getpid()}', os.getpid(), sender.hostname, c.rudra_ml_heartbeat_s,
+                           c.rudra_ml_lost_after_s, c.rudra_ml_tracking_uri).start()   # beats before the marker says ready
     m = _marker(d, os.getpid()); m.parent.mkdir(parents=True, exist_ok=True)
-    m.write_text(json.dumps({'pid': os.getpid(), 'hostname': getattr(sender, 'hostname', None), 'broker': sender.app.conf.broker_url}))
+    m.write_text(json.dumps({'pid': os.getpid(), 'hostname': getattr(sender, 'hostname', None), 'broker': mask_url(c.broker_url)}))
 
 def _warm_worker():
     "Open the model registry (MLflow imported, the store ready), so that a ready worker starts its first task at once."
@@ -237,7 +247,39 @@ def _warm_worker():
 def _on_worker_shutdown(sender=None, **kw):
     "Remove this worker's ready marker."
     d = getattr(app.conf, 'rudra_ml_data_path', None)
+    if _HEARTBEAT is not None: _HEARTBEAT.stop()
     if d: _marker(d, os.getpid()).unlink(missing_ok=True)
+
+def _store(task:Task):
+    "The liveness store of `task`'s app, made once; None for a task run in this process (eager) or another app's."
+    if task is None or task.request.is_eager or not getattr(task.app.conf, 'rudra_ml_data_path', None): return None
+    k = id(task.app)
+    if k not in _STORES: _STORES[k] = liveness_store(task.app)
+    return _STORES[k]
+
+_MODELS = {f'rudra_ml.train_{m}': m for m in JOBS}   # training task name -> model
+
+@task_prerun.connect
+def _on_task_start(sender=None, task_id=None, task=None, **kw):
+    "Record which worker runs the task: its node, its main PID (a prefork child's parent), the process running it."
+    st = _store(task)
+    if st is None: return
+    main, node = (_HEARTBEAT.pid if _HEARTBEAT else os.getppid()), task.request.hostname
+    st.start(task_id, {'worker': f'{node}.{main}', 'nodename': node, 'pid': main, 'task_pid': os.getpid(), 'machine': MACHINE,
+                       'time': time.time(), 'model': _MODELS.get(task.name)})
+
+@task_postrun.connect
+def _on_task_end(sender=None, task_id=None, task=None, **kw):
+    "Drop the task's record: it ended (any state)."
+    st = _store(task)
+    if st is not None: st.claim(task_id)
+
+@task_failure.connect
+def _on_task_failure(sender=None, task_id=None, exception=None, **kw):
+    "A failed training task's MLflow run ends FAILED with the error (a new run when it failed before its run began)."
+    if sender is None or sender.name not in _MODELS or _store(sender) is None: return
+    try: record_failed_job(_MODELS[sender.name], task_id, f'{type(exception).__name__}: {exception}', 'FAILED', sender.app.conf.rudra_ml_tracking_uri)
+    except Exception as e: logging.getLogger('rudra_ml.tasks').error(f"task {task_id}: its MLflow run could not be recorded ({mask_url(str(e))})")
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #5cb141bd
 class WorkerProcess:
@@ -310,13 +352,12 @@ def check_broker(
     timeout:float=3.0,     # seconds to wait for the broker
 )->str:
     "The broker's URL (password hidden) when it answers within `timeout` seconds; a `ConnectionError` naming it otherwise."
-    from kombu.utils.url import maybe_sanitize_url
     a = app_ or app
-    url = maybe_sanitize_url(a.conf.broker_url)
+    url = mask_url(a.conf.broker_url)
     if url.startswith('filesystem'): ensure_folders(a)
     try:
-        with a.connection_for_write() as c: c.ensure_connection(max_retries=1, timeout=timeout)
-    except Exception as e: raise ConnectionError(f"the Celery broker {url} does not answer ({type(e).__name__}: {e})") from None
+        with a.connection_for_write() as c: c.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=timeout)
+    except Exception as e: raise ConnectionError(f"the Celery broker {url} does not answer ({type(e).__name__}: {mask_url(str(e))})") from None
     return url
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #09abfddd

@@ -372,7 +372,7 @@ class DefaultPredictorJob(ModelJob):
     "The default predictor's job: feature rows of simulations, `DefaultPredictorTrainer`, the evaluation protocol on the test simulations."
     name, score, search_epochs = 'default_predictor', ('val_auc', 1), 20
     defaults = dict(num_simulations=120, epochs=60, batch_size=256, learning_rate=1e-3, patience=8, n_jobs=2)
-    params = {'sizes': Param([30, 60, 100], some_ints(2), 'network sizes of the simulations'),
+    params = {'sizes': Param([30, 60, 100], some_ints(3), 'network sizes of the simulations (3 or more institutions: the generators need them)'),
               'topologies': Param(None, lambda name, v: _topologies(name, v), 'topology families of the networks (None: all)'),
               'data_name': Param(None, lambda name, v: _data_name(name, v), 'save the rows under this name in RUDRA_ML_DATA_PATH (None: not saved)'),
               'n_boot': Param(1000, lambda name, v: check_int(name, v, 10), 'cluster-bootstrap resamples of the test protocol'),

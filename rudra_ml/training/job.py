@@ -71,7 +71,7 @@ def a_url(name:str, v)->str:
     return v
 
 SHARED_PARAMS = {
-    'num_simulations': Param(100, an_int(2), 'simulations to generate (the cascade classifier: networks, each shocked several times)'),
+    'num_simulations': Param(100, an_int(3), 'simulations to generate (the cascade classifier: networks, each shocked several times); 3 or more: train, validation and test take one each at least'),
     'epochs': Param(40, an_int(1), 'maximum epochs (early stopping usually ends sooner)'),
     'batch_size': Param(256, an_int(2), 'training batch size'),
     'learning_rate': Param(1e-3, a_number(0, 1, lo_open=True), 'Adam learning rate'),
