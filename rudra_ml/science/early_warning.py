@@ -23,7 +23,7 @@ from ..training.warning_events import event_windows, event_metrics, event_curve,
 __all__ = ['EW_REGIMES', 'METHODS', 'TARGET_RECALL', 'PERSISTENCE', 'CR', 'SUMMARY', 'COLORS', 'SIZES', 'check_ew_regime',
            'regime_runs', 'method_scores', 'persistent_scores', 'operating_point', 'default_leads', 'catch_table',
            'lead_by_bound', 'evaluate_regime', 'targets', 'plot_curves', 'evaluate_early_warning', 'regimes_frame',
-           'early_warning_section']
+           'early_warning_section', 'section_frame']
 
 # %% ../../nbs/science/05_early_warning.ipynb #79c79f99
 EW_REGIMES = {'in_distribution': {}, 'large_shocks': {'shock_range': (0.15, 0.30)}, 'debtrank': {'contagion': 'debtrank'}}
@@ -249,7 +249,7 @@ def _section_json(res:dict)->dict:
                       median_lead_by_bound=r['lead_by_bound'].to_dict('index'), runs=r['runs'])
     return out
 
-# %% ../../nbs/science/05_early_warning.ipynb #228fcd6f
+# %% ../../nbs/science/05_early_warning.ipynb #49a618c6
 def early_warning_section(
     quick:bool,            # quick size (SIZES['quick']) or full (SIZES['full'])
     seed:int,              # the benchmark's seed (+ 11: not the models' training stream)
@@ -265,3 +265,10 @@ def early_warning_section(
     fig = plot_curves(res); fig.tight_layout(); fig.savefig(Path(out)/'early_warning.png', dpi=90)
     import matplotlib.pyplot as plt; plt.close(fig)
     return {**_section_json(res), 'target_recall': TARGET_RECALL, 'size': 'quick' if quick else 'full'}
+
+def section_frame(
+    sec:dict, # the section's JSON (`early_warning_section`)
+)->pd.DataFrame:
+    "Precision, recall and median / mean lead of every method in every regime of the section."
+    return pd.DataFrame({(g, m): v for g, r in sec.items() if isinstance(r, dict) and 'targets' in r
+                         for m, v in r.items() if m in METHODS}).T[['precision', 'recall', 'median_lead', 'mean_lead', 'persistence']]

@@ -87,7 +87,7 @@ def validation_ap(
     y = np.concatenate(ys)
     return float(average_precision_score(y, np.concatenate(ss))) if 0 < y.sum() < len(y) else float('nan')
 
-# %% ../../nbs/training/09_network_forecaster.ipynb #d47ee4d3
+# %% ../../nbs/training/09_network_forecaster.ipynb #9a91a38f
 def _epoch(model, opt, hs, order, pos_weight, device, windows_per_run):
     "One pass over the training runs in `order`; the mean loss."
     model.train(); losses = []
@@ -101,7 +101,7 @@ def _epoch(model, opt, hs, order, pos_weight, device, windows_per_run):
         loss = torch.nn.functional.binary_cross_entropy_with_logits(z[m], torch.as_tensor(y[pick], device=device)[m],
                                                                     pos_weight=torch.tensor(pos_weight, device=device))
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return float(np.mean(losses)) if losses else float('nan')
 
 # %% ../../nbs/training/09_network_forecaster.ipynb #20bfd68b
