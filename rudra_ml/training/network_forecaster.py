@@ -176,7 +176,7 @@ def _save_run(folder:Path, ns:NetworkWarningSystem, hist:dict, manifest:dict, pa
     fig.tight_layout(); fig.savefig(folder/ARTIFACTS['curves'], dpi=90)
     return res
 
-# %% ../../nbs/training/09_network_forecaster.ipynb #7efd3c15
+# %% ../../nbs/training/09_network_forecaster.ipynb #beaa2814
 def train_network_forecaster(
     num_simulations:int=400,  # runs simulated (split by simulation)
     val_fraction:float=0.2,   # share of runs for validation
@@ -184,18 +184,19 @@ def train_network_forecaster(
     save_dir:str|Path|None=None, # where to write (None: a fresh run folder under the models path)
     n_jobs:int=1,             # processes simulating
     progress:bool=False,      # progress bars
+    shock_range:tuple=SHOCK_RANGE, # common loan shocks of the training runs, uniform
     **kw,                     # `fit_network_forecaster` arguments (epochs, patience, lr, hidden_dim, ...)
 )->dict:
     "Simulate, split, train and save the network forecaster: `{'system', 'history', 'metrics', 'checkpoint', ...}`."
     check_int('num_simulations', num_simulations, 2)
     t0 = time.perf_counter()
-    hs = net_histories(num_simulations, seed=seed, n_jobs=n_jobs, progress=progress)
+    hs = net_histories(num_simulations, seed=seed, n_jobs=n_jobs, progress=progress, shock_range=tuple(shock_range))
     tr, va, _ = group_split(np.arange(len(hs)), val_fraction, 0.0, seed)
     t1 = time.perf_counter()
     model, hist = fit_network_forecaster([hs[i] for i in tr], [hs[i] for i in va], seed=seed, progress=progress, **kw)
     ns = NetworkWarningSystem(model, device=model.x_mean.device)
     manifest = {'num_simulations': num_simulations, 'n_train_simulations': len(tr), 'n_val_simulations': len(va),
-                'split': 'by simulation', 'generator': 'data.timeseries_loader.draw_specs', 'seed': seed,
+                'split': 'by simulation', 'generator': 'data.timeseries_loader.draw_specs', 'seed': seed, 'shock_range': list(shock_range),
                 'window_size': model.window_size, 'forecast_horizon': model.forecast_horizon}
     params = {**model.config, **kw, 'seed': seed}
     timings = {'data_s': t1 - t0, 'train_s': time.perf_counter() - t1}
