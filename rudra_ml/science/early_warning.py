@@ -229,7 +229,7 @@ def evaluate_early_warning(
         out[g] = {**r, 'targets': targets(r['methods'])}
     return out
 
-# %% ../../nbs/science/05_early_warning.ipynb #cc4d76b3
+# %% ../../nbs/science/05_early_warning.ipynb #4ea19551
 def regimes_frame(
     res:dict, # from `evaluate_early_warning`
 )->pd.DataFrame:
@@ -246,7 +246,8 @@ def _section_json(res:dict)->dict:
         out[g] = {m: {'precision': round(v['precision'], 4), 'recall': round(v['recall'], 4), 'median_lead': v['median_lead_steps'],
                       'mean_lead': round(v['mean_lead_steps'], 3), 'hits': v['hits'], 'false_alarms': v['false_alarms'],
                       'defaults': v['defaults'], 'shock_step_defaults': v['n_at_shock'], 'recall_incl_shock': round(v['recall_incl_shock'], 4),
-                      'threshold': round(v['threshold'], 5), 'persistence': v['persistence']} for m, v in r['methods'].items()}
+                      'threshold': round(v['threshold'], 5), 'persistence': v['persistence'],
+                      'reached_target_on_validation': v['reached_target']} for m, v in r['methods'].items()}
         out[g].update(targets=r['targets'], catch_vs_capital_ratio_rule=r['catch'].to_dict('index'),
                       median_lead_by_bound=r['lead_by_bound'].to_dict('index'), runs=r['runs'])
     return out
