@@ -178,7 +178,7 @@ def _registered(res:dict)->dict:
     "What the report says of a tracked job: its run, its version, and the promotion gate's decision."
     d = res['promotion']
     return {'run_id': res['tracking']['run_id'], 'version': res['tracking']['version'], 'promoted': d['promoted'],
-            'serving_version': d['serving_version'], 'gate': {k: d[k] for k in ('metric', 'candidate', 'production', 'direction')}}
+            'serving_version': d['serving_version'], 'gate': {**d['gate'], **({'reason': d['reason']} if 'reason' in d else {})}}
 
 # %% ../nbs/99_cli.ipynb #8335d6bb
 BUDGETS = {   # the main job's small training budget per model, from its two knobs
@@ -287,14 +287,15 @@ def _registry_md(training:dict, rows:list)->list:
     said = []
     for m, t in training.items():
         g, serving = t['gate'], f"version {t['serving_version']}" + (' (the local checkpoint)' if t['serving_version'] == 0 else '')
-        cmp = (f"{g['metric']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for version {t['serving_version']} "
-               f"({'higher' if g['direction'] == 'max' else 'lower'} is better)") if g['metric'] else 'no metric to compare'
+        cmp = (f"mean {g['loss']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for version {t['serving_version']} "
+               f"on the common set {g['eval_set']} (lower is better; upper 95% bound of the difference {_f(g['upper'], '+.4f')})") if 'loss' in g \
+              else g.get('test') or g.get('reason', 'not compared')
         said.append(f"* {m}: registered as version {t['version']} (run `{t['run_id']}`); "
                     + (f"promoted to production: {cmp}." if t['promoted'] else f"not promoted, {serving} keeps serving: {cmp}."))
     table = '\n'.join(f"| {r['model']} | {r['version']} | {r['label'] or ''} | {', '.join(r['aliases'])} | {r['metric']} {_f(r['value'], '.4f')} | `{r['run_id'][:12]}` |"
                       for r in rows)
     return ["## Model registry\n", "Each model trained here is one tracked MLflow run and a new registered version; it goes to production "
-            "only when its held-out metric is at least that of the model serving now.\n", '\n'.join(said) + '\n',
+            "only when the registry's gate finds it at least as good as the model serving now on the model's common evaluation set.\n", '\n'.join(said) + '\n',
             f"| model | version | label | aliases | metric | run |\n|---|---|---|---|---|---|\n{table}\n",
             "Browse the runs with `mlflow ui --backend-store-uri sqlite:///mlflow.db`; move versions with `rudra-ml registry`.\n"]
 
