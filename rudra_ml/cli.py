@@ -22,6 +22,7 @@ from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifi
 from .checkpoint import CheckpointError
 from .registry.model_manager import MODEL_NAMES, ModelRegistry
 from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
+import rudra_ml.monitoring.common_set   # the registry's gate scores checkpoints on the common evaluation sets
 
 # %% auto #0
 __all__ = ['OUTCOMES', 'PATHS', 'REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'parse_seeds',
@@ -406,7 +407,10 @@ def _registry_cmd(a)->None:
     if a.action == 'list':
         df = reg.list_models(as_frame=True)
         print(df.to_string(index=False) if len(df) else f"no registered models in {reg.tracking_uri}")
-    elif a.action == 'history': print(reg.history(a.model, as_frame=True).to_string(index=False))
+    elif a.action == 'history':
+        print(reg.history(a.model, as_frame=True).drop(columns=['hash'], errors='ignore').to_string(index=False))
+        ch = reg.verify_history(a.model)
+        print(f"history chain: {'intact' if ch['intact'] else 'BROKEN at entry ' + str(ch['first_bad'])} ({ch['entries']} entries)")
     elif a.action == 'promote':
         v = reg.promote_model(a.model, a.version, a.stage, force=a.force)
         print(f"{a.model} version {v.version} is now {', '.join(v.aliases)}")

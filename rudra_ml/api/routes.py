@@ -137,7 +137,8 @@ def registry_routes(
         "Every registered version, and what serves each model."
         listed = svc.registry.list_models()
         return ModelsOut(models={m: [_version_out(i) for i in v] for m, v in listed.items()},
-                         production={m: svc.registry.aliases(m).get('production', 0) for m in MODEL_NAMES})
+                         production={m: svc.registry.aliases(m).get('production', 0) for m in MODEL_NAMES},
+                         history={m: {'chain': svc.registry.verify_history(m), 'entries': ml_tasks.jsonable(svc.registry.history(m))} for m in listed})
 
     def _moved(model_name:str):
         if model_name == 'default_predictor': svc.serving.refresh(force=True)   # the next request sees the new production
