@@ -20,6 +20,7 @@ from .schemas import (PREFIX, BatchPrediction, BatchRequest, Explanation, Explai
                                   TrainAccepted, TrainRequest, VersionOut, error_responses, field_error)
 from .store import network_out, parse_network
 from .predictions import explain_row, predict_rows
+from .operations import health_drift
 
 # %% auto #0
 __all__ = ['predict_routes', 'network_routes', 'train_routes', 'registry_routes', 'health_routes', 'docs_routes']
@@ -181,7 +182,8 @@ def health_routes(
         reg, brk = _reachable(lambda: svc.registry.client.search_registered_models(max_results=1)), _reachable(lambda: _broker_check(svc.celery))
         reg['uri'] = svc.registry.tracking_uri; brk['url'] = svc.celery.conf.broker_url
         ok = p.is_available and reg['reachable'] and brk['reachable'] and svc.serving.error is None
-        return Health(status='ok' if ok else 'degraded', models=models, registry=reg, broker=brk, networks=len(svc.store.networks))
+        return Health(status='ok' if ok else 'degraded', models=models, registry=reg, broker=brk, networks=len(svc.store.networks),
+                      drift=health_drift(svc))
 
 def _reachable(check)->dict:
     "Run `check`; whether it worked, its time, and the error."

@@ -240,6 +240,7 @@ class Health(BaseModel):
     registry:dict
     broker:dict
     networks:int
+    drift:dict|None = None   # the drift monitor's last status (`GET /drift` for the report)
 
 # %% ../../nbs/api/01_schemas.ipynb #57db74f4
 def field_error(field:str, msg:str, status:int=422)->HTTPException:
