@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from ..features.request_features import known_network
-from ..registry.model_manager import MODEL_NAMES, PromotionRefused
+from ..registry.model_manager import MODEL_NAMES, PromotionRefused, RegistryUnavailable
 from ..tasks import ml_tasks
 from .schemas import (PREFIX, BatchPrediction, BatchRequest, Explanation, ExplainRequest, Health, ModelsOut, NetworkIn,
                                   NetworkOut, Prediction, PredictRequest, PromoteRequest, RollbackOut, RollbackRequest, TaskStatus,
@@ -145,24 +145,26 @@ def registry_routes(
         if model_name == 'default_predictor': svc.serving.refresh(force=True)   # the next request sees the new production
 
     @app.post(f'{PREFIX}/registry/promote', response_model=VersionOut, dependencies=guard,
-              responses=error_responses(400, 401, 403, 409, 413, 422), tags=['registry'])
+              responses=error_responses(400, 401, 403, 409, 413, 422, 503), tags=['registry'])
     def promote(req:PromoteRequest)->VersionOut:
         "Point `stage` at `version`; production only through the registry's gate (unless `force`)."
         try: svc.registry.get_version(req.model_name, req.version)
         except ValueError as e: raise field_error('version', str(e)) from None
         try: info = svc.registry.promote_model(req.model_name, req.version, req.stage, force=req.force)
         except PromotionRefused as e: raise HTTPException(409, detail=str(e)) from None
+        except RegistryUnavailable as e: raise HTTPException(503, detail=str(e)) from None
         _moved(req.model_name)
         return _version_out(info)
 
     @app.post(f'{PREFIX}/registry/rollback', response_model=RollbackOut, dependencies=guard,
-              responses=error_responses(400, 401, 403, 409, 413, 422), tags=['registry'])
+              responses=error_responses(400, 401, 403, 409, 413, 422, 503), tags=['registry'])
     def rollback(req:RollbackRequest)->RollbackOut:
         "Move production back one step, or to `target_version` (0: the shipped checkpoint)."
         if req.target_version:
             try: svc.registry.get_version(req.model_name, req.target_version)
             except ValueError as e: raise field_error('target_version', str(e)) from None
         try: info = svc.registry.rollback_model(req.model_name, req.target_version)
+        except RegistryUnavailable as e: raise HTTPException(503, detail=str(e)) from None
         except ValueError as e: raise HTTPException(409, detail=str(e)) from None
         _moved(req.model_name)
         return RollbackOut(model_name=req.model_name, production_version=0 if info is None else info.version)

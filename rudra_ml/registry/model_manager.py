@@ -9,6 +9,7 @@ import hashlib
 import json
 import math
 import re
+import sqlite3
 import os
 import tempfile
 import threading
@@ -27,10 +28,10 @@ from ..checkpoint import ARTIFACTS, CheckpointError, read_checkpoint
 from .ledger import Ledger, ledger_url, paired_gate, production_stack
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 'SHIPPED_VERSION', 'PromotionRefused',
-           'check_model_name', 'check_stage', 'set_scorer', 'sqlite_path', 'absolute_uri', 'store_lock', 'ensure_store',
-           'ModelVersionInfo', 'ProductionCheckpoint', 'ModelRegistry', 'validate_checkpoint', 'ServingCheckpoint',
-           'serving_checkpoint']
+__all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 'SHIPPED_VERSION', 'PROBE_TIMEOUT',
+           'PromotionRefused', 'RegistryUnavailable', 'check_model_name', 'check_stage', 'set_scorer', 'sqlite_path',
+           'absolute_uri', 'store_lock', 'ensure_store', 'ModelVersionInfo', 'ProductionCheckpoint', 'ModelRegistry',
+           'validate_checkpoint', 'ServingCheckpoint', 'serving_checkpoint']
 
 # %% ../../nbs/registry/00_model_manager.ipynb #38c1dc8f
 MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster'
@@ -49,6 +50,9 @@ SHIPPED_VERSION = 0                            # "version 0": the shipped checkp
 class PromotionRefused(ValueError):
     "The gate refused a promotion to production: the candidate is worse than production on the common evaluation set, or cannot be compared."
     def __init__(self, msg:str, gate:dict|None=None): super().__init__(msg); self.gate = gate or {}
+
+class RegistryUnavailable(ConnectionError):
+    "The registry's database cannot be used now (locked by another process, or unreachable); nothing was changed."
 
 def check_model_name(
     model_name:str, # a model name
@@ -102,6 +106,19 @@ _locks = {}                    # database file -> [threading.RLock, open lock fi
 _locks_guard = threading.Lock()
 _ready = set()                 # stores created or checked by this process
 
+PROBE_TIMEOUT = 2.0   # seconds a move waits for a SQLite registry database that another program holds locked
+
+def _probe(db:Path, timeout:float=PROBE_TIMEOUT):
+    "`RegistryUnavailable` unless a write transaction on the SQLite database `db` can begin within `timeout` seconds."
+    if not db.exists(): return
+    try:
+        con = sqlite3.connect(db, timeout=timeout, isolation_level=None)
+        try: con.execute('BEGIN IMMEDIATE'); con.execute('ROLLBACK')
+        finally: con.close()
+    except sqlite3.OperationalError as e:
+        raise RegistryUnavailable(f"the model registry database {db.name} cannot be written ({e}: another program holds it); "
+                                  "nothing was changed, try again") from None
+
 @contextmanager
 def store_lock(
     uri:str, # a tracking URI; only SQLite stores are locked
@@ -115,6 +132,9 @@ def store_lock(
             db.parent.mkdir(parents=True, exist_ok=True)
             entry[1] = open(db.with_name(db.name + '.lock'), 'a+')
             fcntl.flock(entry[1], fcntl.LOCK_EX)
+            try: _probe(db)
+            except RegistryUnavailable:
+                fcntl.flock(entry[1], fcntl.LOCK_UN); entry[1].close(); entry[1] = None; raise
         entry[2] += 1
         try: yield
         finally:
@@ -185,7 +205,9 @@ def _exists(self:ModelRegistry, name:str)->bool:
     "Whether `name` is a registered model in this store."
     from mlflow.exceptions import MlflowException
     try: self.client.get_registered_model(name); return True
-    except MlflowException: return False
+    except MlflowException as e:
+        if e.error_code == 'RESOURCE_DOES_NOT_EXIST': return False
+        raise RegistryUnavailable(f"the model registry {self.tracking_uri.split('///')[-1].rsplit('/', 1)[-1]} cannot be read: {str(e)[:200]}") from None
 
 @patch
 def aliases(self:ModelRegistry,
