@@ -401,6 +401,18 @@ def train_job(
     return run
 
 # %% ../nbs/99_cli.ipynb #c3a32e6f
+def _update(a)->None:
+    "`rudra-ml update`: the update job here, or as a task on a worker (its id printed)."
+    kw = dict(window=a.window, recent_share=a.recent_share, min_rows=a.min_rows, epochs=a.epochs, lr=a.lr, seed=a.seed)
+    if a.background:
+        from rudra_ml.tasks.update import update_default_predictor_task
+        from rudra_ml.tasks.ml_tasks import check_broker
+        check_broker()
+        print(f"submitted the update as task {update_default_predictor_task.apply_async(kwargs=kw).id}; follow it with `rudra-ml task <id>`")
+        return
+    from rudra_ml.monitoring.update import update_model
+    print(json.dumps(update_model(**kw), indent=1, default=str))
+
 def _registry_cmd(a)->None:
     "`rudra-ml registry ...`"
     reg = ModelRegistry()
@@ -463,6 +475,10 @@ def _parser()->argparse.ArgumentParser:
     pr = r.add_parser('promote'); pr.add_argument('model', choices=MODEL_NAMES); pr.add_argument('version')
     pr.add_argument('--stage', default='production'); pr.add_argument('--force', action='store_true')
     rb = r.add_parser('rollback'); rb.add_argument('model', choices=MODEL_NAMES); rb.add_argument('--to', default=None, help='a version (0: the shipped checkpoint)')
+    up = sub.add_parser('update', help='fine-tune the production default predictor on the stored observations; promoted only if better on them and through the gate')
+    for k, t, d in (('window', int, 20_000), ('recent-share', float, 0.3), ('min-rows', int, 200), ('epochs', int, 10), ('lr', float, 1e-4), ('seed', int, 0)):
+        up.add_argument(f'--{k}', type=t, default=d)
+    up.add_argument('--background', action='store_true', help='as a Celery task on a worker')
     sv = sub.add_parser('serve', help='the HTTP service (rudra_ml.api) under uvicorn, on loopback by default')
     sv.add_argument('--host', default='127.0.0.1', help='interface to listen on (0.0.0.0: every interface; put a proxy in front)')
     sv.add_argument('--port', type=int, default=8000); sv.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
@@ -507,6 +523,7 @@ def main(argv:list|None=None):
         elif a.job == 'train':
             run = train_job(a.model, parse_params(a.param), a.version, a.promote, a.out)
             print(json.dumps(run, indent=1, default=str))
+        elif a.job == 'update': _update(a)
         elif a.job == 'worker':
             from rudra_ml.tasks.ml_tasks import start_worker
             start_worker(concurrency=a.concurrency, pool=a.pool, loglevel=a.loglevel)
