@@ -167,3 +167,32 @@ def test_locked_registry_over_http(served):
         assert r.status_code == 503 and 'database is locked' in r.json()['detail'], r.text
     finally: con.execute('ROLLBACK'); con.close()
     assert c.post(f'{API}/predict', json=state).json()['model_version'] == before
+
+
+def test_update_flow_from_another_regime(served):
+    "Outcomes from a large-shock regime posted to the service: drift flagged; `rudra-ml update` trains and registers a candidate, promoted exactly when better on the recent window and through the gate."
+    from rudra_ml.data.synthetic_generator import SyntheticDataGenerator
+    from rudra_ml.registry.model_manager import ModelRegistry
+    srv, env, base = served
+    c = httpx.Client(base_url=srv.url, timeout=300)
+    df = SyntheticDataGenerator(sizes=(30,), steps=12, seed=11, n_jobs=1, shock_range=(0.15, 0.3)).generate(10, progress=False)
+    fields = ('capital_ratio', 'liquidity_buffer', 'credit_exposure', 'stress_level', 'risk_appetite')
+    obs = [{'institution_id': str(uuid.uuid5(uuid.NAMESPACE_OID, f'{r.simulation_id}-{r.institution}')), 'defaulted': bool(r.label),
+            'default_probability': float(min(max(r.bayes_pd, 0.0), 1.0)), **{f: float(getattr(r, f)) for f in fields}} for r in df.itertuples()]
+    assert c.post(f'{API}/observations', json={'observations': obs[:5]}).status_code == 401
+    r = c.post(f'{API}/observations', json={'observations': obs, 'source': 'test'}, headers=AUTH)
+    assert r.status_code == 201 and r.json()['stored'] == len(obs), r.text
+    d = c.get(f'{API}/drift').json()
+    assert d['status'] == 'drift' and d['rows'] == len(obs) and (d['shifted'] or d['calibration']['ece'] >= 0.1), d
+    assert c.get(f'{API}/health').json()['drift']['status'] in ('drift', 'pending')
+    reg = ModelRegistry(env['RUDRA_ML_MLFLOW_TRACKING_URI'])
+    before = reg.aliases('default_predictor').get('production', 0)
+    p = subprocess.run([sys.executable, '-c', 'from rudra_ml.cli import main; main()', 'update', '--epochs', '3', '--lr', '1e-3', '--min-rows', '100'],
+                       env=env, cwd=base/'svc', capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    u = json.loads(p.stdout[p.stdout.index('{'):])
+    assert u['status'] == 'trained' and u['base_version'] == before and u['observations'] == len(obs), u
+    both = u['recent']['passed'] and bool(u.get('common', {}).get('passed'))
+    assert u['promoted'] == both, u
+    assert reg.aliases('default_predictor').get('production', 0) == (u['version'] if both else before)
+    print({k: u.get(k) for k in ('version', 'promoted', 'reason')}, {k: u['recent'][k] for k in ('candidate', 'production', 'upper', 'passed')})
