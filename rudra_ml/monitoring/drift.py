@@ -101,7 +101,7 @@ class DriftMonitor:
                 'probabilities': 'served' if self.predict is None else 'production model now'}
 
     def report(self,
-               block:bool=True, # wait for a fresh report when the cached one is stale (False: the cached one, refreshed in the background)
+               block:bool=True, # wait for a fresh report when the cached one is stale (False: the cached one marked `stale`, refreshed in the background)
               )->dict:
         "The drift report, recomputed when observations arrived or `ttl` passed."
         with self._lock:
@@ -110,7 +110,7 @@ class DriftMonitor:
             if not block:
                 if self._thread is None or not self._thread.is_alive():
                     self._thread = threading.Thread(target=self._refresh, daemon=True, name='rudra_ml-drift'); self._thread.start()
-                return self.last or {'status': 'pending', 'observations': self.store.count()}
+                return {**self.last, 'stale': True} if self.last else {'status': 'pending', 'observations': self.store.count()}
         return self._refresh()
 
     def _refresh(self)->dict:
