@@ -210,7 +210,7 @@ def _lower(s): return s.lower() if isinstance(s, str) else s
 
 def VersionNumber(lo:int, description:str):
     "An int field of at least `lo` that also takes its digits as a string (\"1\")."
-    schema = {'anyOf': [{'type': 'integer', 'minimum': lo}, {'type': 'string', 'pattern': '^[0-9]+$'}], 'description': description}
+    schema = {'anyOf': [{'type': 'integer', 'minimum': lo, 'maximum': 2**31 - 1}, {'type': 'string', 'pattern': '^[0-9]{1,9}$'}], 'description': description}
     return Annotated[int, BeforeValidator(_version_number), Field(ge=lo, le=2**31 - 1), WithJsonSchema(schema)]
 
 Stage = Annotated[Literal['staging', 'production'], BeforeValidator(_lower),
