@@ -22,6 +22,7 @@ from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifi
 from .checkpoint import CheckpointError
 from .registry.model_manager import MODEL_NAMES, ModelRegistry
 from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
+import rudra_ml.monitoring.common_set   # the registry's gate scores checkpoints on the common evaluation sets
 
 # %% auto #0
 __all__ = ['OUTCOMES', 'PATHS', 'REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'parse_seeds',
@@ -178,7 +179,7 @@ def _registered(res:dict)->dict:
     "What the report says of a tracked job: its run, its version, and the promotion gate's decision."
     d = res['promotion']
     return {'run_id': res['tracking']['run_id'], 'version': res['tracking']['version'], 'promoted': d['promoted'],
-            'serving_version': d['serving_version'], 'gate': {k: d[k] for k in ('metric', 'candidate', 'production', 'direction')}}
+            'serving_version': d['serving_version'], 'gate': {**d['gate'], **({'reason': d['reason']} if 'reason' in d else {})}}
 
 # %% ../nbs/99_cli.ipynb #8335d6bb
 BUDGETS = {   # the main job's small training budget per model, from its two knobs
@@ -287,14 +288,15 @@ def _registry_md(training:dict, rows:list)->list:
     said = []
     for m, t in training.items():
         g, serving = t['gate'], f"version {t['serving_version']}" + (' (the local checkpoint)' if t['serving_version'] == 0 else '')
-        cmp = (f"{g['metric']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for version {t['serving_version']} "
-               f"({'higher' if g['direction'] == 'max' else 'lower'} is better)") if g['metric'] else 'no metric to compare'
+        cmp = (f"mean {g['loss']} {_f(g['candidate'], '.4f')} against {_f(g['production'], '.4f')} for version {t['serving_version']} "
+               f"on the common set {g['eval_set']} (lower is better; upper 95% bound of the difference {_f(g['upper'], '+.4f')})") if 'loss' in g \
+              else g.get('test') or g.get('reason', 'not compared')
         said.append(f"* {m}: registered as version {t['version']} (run `{t['run_id']}`); "
                     + (f"promoted to production: {cmp}." if t['promoted'] else f"not promoted, {serving} keeps serving: {cmp}."))
     table = '\n'.join(f"| {r['model']} | {r['version']} | {r['label'] or ''} | {', '.join(r['aliases'])} | {r['metric']} {_f(r['value'], '.4f')} | `{r['run_id'][:12]}` |"
                       for r in rows)
     return ["## Model registry\n", "Each model trained here is one tracked MLflow run and a new registered version; it goes to production "
-            "only when its held-out metric is at least that of the model serving now.\n", '\n'.join(said) + '\n',
+            "only when the registry's gate finds it at least as good as the model serving now on the model's common evaluation set.\n", '\n'.join(said) + '\n',
             f"| model | version | label | aliases | metric | run |\n|---|---|---|---|---|---|\n{table}\n",
             "Browse the runs with `mlflow ui --backend-store-uri sqlite:///mlflow.db`; move versions with `rudra-ml registry`.\n"]
 
@@ -399,13 +401,28 @@ def train_job(
     return run
 
 # %% ../nbs/99_cli.ipynb #c3a32e6f
+def _update(a)->None:
+    "`rudra-ml update`: the update job here, or as a task on a worker (its id printed)."
+    kw = dict(window=a.window, recent_share=a.recent_share, min_rows=a.min_rows, epochs=a.epochs, lr=a.lr, seed=a.seed)
+    if a.background:
+        from rudra_ml.tasks.update import update_default_predictor_task
+        from rudra_ml.tasks.ml_tasks import check_broker
+        check_broker()
+        print(f"submitted the update as task {update_default_predictor_task.apply_async(kwargs=kw).id}; follow it with `rudra-ml task <id>`")
+        return
+    from rudra_ml.monitoring.update import update_model
+    print(json.dumps(update_model(**kw), indent=1, default=str))
+
 def _registry_cmd(a)->None:
     "`rudra-ml registry ...`"
     reg = ModelRegistry()
     if a.action == 'list':
         df = reg.list_models(as_frame=True)
         print(df.to_string(index=False) if len(df) else f"no registered models in {reg.tracking_uri}")
-    elif a.action == 'history': print(reg.history(a.model, as_frame=True).to_string(index=False))
+    elif a.action == 'history':
+        print(reg.history(a.model, as_frame=True).drop(columns=['hash'], errors='ignore').to_string(index=False))
+        ch = reg.verify_history(a.model)
+        print(f"history chain: {'intact' if ch['intact'] else 'BROKEN at entry ' + str(ch['first_bad'])} ({ch['entries']} entries)")
     elif a.action == 'promote':
         v = reg.promote_model(a.model, a.version, a.stage, force=a.force)
         print(f"{a.model} version {v.version} is now {', '.join(v.aliases)}")
@@ -458,6 +475,10 @@ def _parser()->argparse.ArgumentParser:
     pr = r.add_parser('promote'); pr.add_argument('model', choices=MODEL_NAMES); pr.add_argument('version')
     pr.add_argument('--stage', default='production'); pr.add_argument('--force', action='store_true')
     rb = r.add_parser('rollback'); rb.add_argument('model', choices=MODEL_NAMES); rb.add_argument('--to', default=None, help='a version (0: the shipped checkpoint)')
+    up = sub.add_parser('update', help='fine-tune the production default predictor on the stored observations; promoted only if better on them and through the gate')
+    for k, t, d in (('window', int, 20_000), ('recent-share', float, 0.3), ('min-rows', int, 200), ('epochs', int, 10), ('lr', float, 1e-4), ('seed', int, 0)):
+        up.add_argument(f'--{k}', type=t, default=d)
+    up.add_argument('--background', action='store_true', help='as a Celery task on a worker')
     sv = sub.add_parser('serve', help='the HTTP service (rudra_ml.api) under uvicorn, on loopback by default')
     sv.add_argument('--host', default='127.0.0.1', help='interface to listen on (0.0.0.0: every interface; put a proxy in front)')
     sv.add_argument('--port', type=int, default=8000); sv.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
@@ -503,6 +524,7 @@ def main(argv:list|None=None):
         elif a.job == 'train':
             run = train_job(a.model, parse_params(a.param), a.version, a.promote, a.out)
             print(json.dumps(run, indent=1, default=str))
+        elif a.job == 'update': _update(a)
         elif a.job == 'worker':
             from rudra_ml.tasks.ml_tasks import start_worker
             start_worker(concurrency=a.concurrency, pool=a.pool, loglevel=a.loglevel)

@@ -32,9 +32,8 @@ def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     # trained through the tracked path: one registered version per model, promoted only if it beats the shipped model
     assert '## Model registry' in report and {r['model'] for r in s['registry']} == set(s['training'])
     for m, t in s['training'].items():
-        assert t['version'] == 1 and t['run_id'] and t['serving_version'] == 0 and t['gate']['metric'], (m, t)
-        assert t['promoted'] == (t['gate']['candidate'] >= t['gate']['production'] if t['gate']['direction'] == 'max'
-                                 else t['gate']['candidate'] <= t['gate']['production'])
+        assert t['version'] == 1 and t['run_id'] and t['serving_version'] == 0 and 'passed' in t['gate'], (m, t)
+        assert t['promoted'] == t['gate']['passed'], (m, t)   # the registry's gate on the common evaluation set decides
 
 
 @pytest.mark.slow
@@ -47,11 +46,12 @@ def test_registry_commands(tmp_path, bin_dir, env, root):
     r = run('list'); assert r.returncode == 0 and 'v1' in r.stdout and 'v2' in r.stdout, r.stderr
     r = run('promote', 'default_predictor', '2'); assert r.returncode == 0 and 'version 2 is now production' in r.stdout, r.stderr
     r = run('promote', 'default_predictor', '7'); assert r.returncode != 0 and '7' in r.stderr
-    r = run('rollback', 'default_predictor'); assert r.returncode != 0 and 'roll back' in r.stderr.lower(), r.stderr
+    r = run('rollback', 'default_predictor', '--to', '1'); assert r.returncode != 0 and 'has not served' in r.stderr, r.stderr   # never production
     assert reg.aliases('default_predictor') == {'production': 2}
-    r = run('rollback', 'default_predictor', '--to', '0'); assert r.returncode == 0 and 'shipped checkpoint' in r.stdout, r.stderr
+    r = run('rollback', 'default_predictor'); assert r.returncode == 0 and 'shipped checkpoint' in r.stdout, r.stderr   # back to version 0
     assert reg.aliases('default_predictor') == {}
-    r = run('history', 'default_predictor'); assert r.returncode == 0 and 'rollback' in r.stdout
+    r = run('rollback', 'default_predictor', '--to', '0'); assert r.returncode != 0 and 'roll back' in r.stderr.lower(), r.stderr
+    r = run('history', 'default_predictor'); assert r.returncode == 0 and 'rollback' in r.stdout and 'history chain: intact' in r.stdout
 
 @pytest.mark.slow
 def test_main_job_on_eba_banks(tmp_path, bin_dir, env, root):

@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from ..features.request_features import known_network
-from ..registry.model_manager import MODEL_NAMES, PromotionRefused
+from ..registry.model_manager import MODEL_NAMES, PromotionRefused, RegistryUnavailable
 from ..tasks import ml_tasks
 from ..tasks.liveness import live_workers
 from .schemas import (PREFIX, BatchPrediction, BatchRequest, Explanation, ExplainRequest, Health, ModelsOut, NetworkIn,
@@ -22,6 +22,7 @@ from .schemas import (PREFIX, BatchPrediction, BatchRequest, Explanation, Explai
 from .store import network_out, parse_network
 from .guards import public_text
 from .predictions import explain_row, predict_rows
+from .operations import health_drift
 
 # %% auto #0
 __all__ = ['predict_routes', 'network_routes', 'train_routes', 'registry_routes', 'health_routes', 'docs_routes']
@@ -149,30 +150,33 @@ def registry_routes(
         "Every registered version, and what serves each model."
         listed = svc.registry.list_models()
         return ModelsOut(models={m: [_version_out(i) for i in v] for m, v in listed.items()},
-                         production={m: svc.registry.aliases(m).get('production', 0) for m in MODEL_NAMES})
+                         production={m: svc.registry.aliases(m).get('production', 0) for m in MODEL_NAMES},
+                         history={m: {'chain': svc.registry.verify_history(m), 'entries': ml_tasks.jsonable(svc.registry.history(m))} for m in listed})
 
     def _moved(model_name:str):
         if model_name == 'default_predictor': svc.serving.refresh(force=True)   # the next request sees the new production
 
     @app.post(f'{PREFIX}/registry/promote', response_model=VersionOut, dependencies=guard,
-              responses=error_responses(400, 401, 403, 409, 413, 422), tags=['registry'])
+              responses=error_responses(400, 401, 403, 409, 413, 422, 503), tags=['registry'])
     def promote(req:PromoteRequest)->VersionOut:
         "Point `stage` at `version`; production only through the registry's gate (unless `force`)."
         try: svc.registry.get_version(req.model_name, req.version)
         except ValueError as e: raise field_error('version', str(e)) from None
         try: info = svc.registry.promote_model(req.model_name, req.version, req.stage, force=req.force)
         except PromotionRefused as e: raise HTTPException(409, detail=str(e)) from None
+        except RegistryUnavailable as e: raise HTTPException(503, detail=str(e)) from None
         _moved(req.model_name)
         return _version_out(info)
 
     @app.post(f'{PREFIX}/registry/rollback', response_model=RollbackOut, dependencies=guard,
-              responses=error_responses(400, 401, 403, 409, 413, 422), tags=['registry'])
+              responses=error_responses(400, 401, 403, 409, 413, 422, 503), tags=['registry'])
     def rollback(req:RollbackRequest)->RollbackOut:
         "Move production back one step, or to `target_version` (0: the shipped checkpoint)."
         if req.target_version:
             try: svc.registry.get_version(req.model_name, req.target_version)
             except ValueError as e: raise field_error('target_version', str(e)) from None
         try: info = svc.registry.rollback_model(req.model_name, req.target_version)
+        except RegistryUnavailable as e: raise HTTPException(503, detail=str(e)) from None
         except ValueError as e: raise HTTPException(409, detail=str(e)) from None
         _moved(req.model_name)
         return RollbackOut(model_name=req.model_name, production_version=0 if info is None else info.version)
@@ -193,7 +197,8 @@ def health_routes(
         reg['uri'] = public_text(svc.registry.tracking_uri); brk['url'] = public_text(svc.celery.conf.broker_url)
         wk = _workers(svc)
         ok = p.is_available and reg['reachable'] and brk['reachable'] and svc.serving.error is None and wk['training'] == 'ok'
-        return Health(status='ok' if ok else 'degraded', models=models, registry=reg, broker=brk, networks=len(svc.store.networks), workers=wk)
+        return Health(status='ok' if ok else 'degraded', models=models, registry=reg, broker=brk, networks=len(svc.store.networks), workers=wk,
+                      drift=health_drift(svc))
 
 def _workers(svc)->dict:
     "The live training workers: how many, seconds since the latest heartbeat, training 'ok' or 'degraded' (none alive)."

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ..config import ml_config
 from ..engine.game_theory import STATE_RANGES
@@ -19,11 +19,11 @@ from ..registry.model_manager import MODEL_NAMES
 
 # %% auto #0
 __all__ = ['PREFIX', 'NETWORK_ID', 'EBA_ID', 'Id', 'CapitalRatio', 'LiquidityBuffer', 'CreditExposure', 'DefaultProbability',
-           'StressLevel', 'RiskAppetite', 'NetworkId', 'MAX_BATCH', 'Amount', 'MAX_INSTITUTIONS', 'Strict',
+           'StressLevel', 'RiskAppetite', 'NetworkId', 'MAX_BATCH', 'Amount', 'MAX_INSTITUTIONS', 'Stage', 'Strict',
            'InstitutionState', 'PredictRequest', 'BatchRequest', 'Prediction', 'BatchPrediction', 'ExplainRequest',
            'Contribution', 'Explanation', 'BankIn', 'DebtIn', 'NetworkIn', 'NetworkOut', 'TrainRequest',
-           'TrainAccepted', 'TaskStatus', 'VersionOut', 'ModelsOut', 'PromoteRequest', 'RollbackRequest', 'RollbackOut',
-           'Health', 'field_error', 'Problem', 'error_responses']
+           'TrainAccepted', 'TaskStatus', 'VersionOut', 'ModelsOut', 'VersionNumber', 'PromoteRequest',
+           'RollbackRequest', 'RollbackOut', 'Health', 'field_error', 'Problem', 'error_responses']
 
 # %% ../../nbs/api/01_schemas.ipynb #ed0af85c
 PREFIX = '/api/v1/ml'                      # every route of the service lives under it
@@ -200,18 +200,33 @@ class ModelsOut(BaseModel):
     "Every registered version, and what serves each model (0: the shipped checkpoint)."
     models:dict[str, list[VersionOut]]
     production:dict[str, int]
+    history:dict[str, dict] = Field(default_factory=dict, description="per model: its moves, oldest first, and whether their hash chain is intact")
+
+def _version_number(v):
+    "A version number as the Python API takes it: an int, or its digits in a string (the spec's `\"1\"`); anything else as it is, for the int check to refuse."
+    return int(v.strip()) if isinstance(v, str) and v.strip().isdigit() and len(v.strip()) <= 10 else v
+
+def _lower(s): return s.lower() if isinstance(s, str) else s
+
+def VersionNumber(lo:int, description:str):
+    "An int field of at least `lo` that also takes its digits as a string (\"1\")."
+    schema = {'anyOf': [{'type': 'integer', 'minimum': lo, 'maximum': 2**31 - 1}, {'type': 'string', 'pattern': '^[0-9]{1,9}$'}], 'description': description}
+    return Annotated[int, BeforeValidator(_version_number), Field(ge=lo, le=2**31 - 1), WithJsonSchema(schema)]
+
+Stage = Annotated[Literal['staging', 'production'], BeforeValidator(_lower),
+                  WithJsonSchema({'type': 'string', 'description': "'staging' or 'production', in any case (the spec writes \"Production\")"})]
 
 class PromoteRequest(Strict):
     "Move `stage`'s alias to `version` (to production only through the registry's gate unless `force`)."
     model_name:Literal[MODEL_NAMES]
-    version:int = Field(ge=1, le=2**31 - 1)
-    stage:Literal['staging', 'production'] = 'production'
+    version:VersionNumber(1, 'a registered version: 1 or "1"')
+    stage:Stage = 'production'
     force:bool = False
 
 class RollbackRequest(Strict):
     "Move production back one step, or to `target_version` (0: the shipped checkpoint)."
     model_name:Literal[MODEL_NAMES]
-    target_version:int|None = Field(None, ge=0, le=2**31 - 1)
+    target_version:VersionNumber(0, 'a version that served before: 1 or "1"; 0 or "0" the shipped checkpoint')|None = None
 
 class RollbackOut(BaseModel):
     "What serves after a rollback (0: the shipped checkpoint)."
@@ -226,6 +241,7 @@ class Health(BaseModel):
     broker:dict
     networks:int
     workers:dict = {}   # live training workers: count, seconds since the latest heartbeat, training 'ok' or 'degraded'
+    drift:dict|None = None   # the drift monitor's last status (`GET /drift` for the report)
 
 # %% ../../nbs/api/01_schemas.ipynb #57db74f4
 def field_error(field:str, msg:str, status:int=422)->HTTPException:

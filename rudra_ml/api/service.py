@@ -27,6 +27,7 @@ from .coalescer import Coalescer
 from .guards import BodyLimit, token_guard
 from .routes import predict_routes, network_routes, train_routes, registry_routes, health_routes, docs_routes
 from .interventions import add_intervention_routes
+from .operations import add_operations_routes
 from .predictions import predict_rows   # importable from here as before (the benchmark job uses it)
 from .. import __version__
 
@@ -86,6 +87,7 @@ def create_app(
     registry_routes(app, svc, guard)
     health_routes(app, svc)
     add_intervention_routes(app, svc)
+    add_operations_routes(app, svc, guard)
     docs_routes(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

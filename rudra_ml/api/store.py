@@ -4,11 +4,12 @@
 
 # %% ../../nbs/api/02_store.ipynb #0e488540
 from __future__ import annotations
-import os, re, threading, uuid
+import logging, os, re, threading, uuid
 from pathlib import Path
 from uuid import UUID
 
 import networkx as nx
+from fastapi import HTTPException
 from fastcore.basics import patch
 
 from ..engine.network import to_arrays
@@ -16,7 +17,7 @@ from ..features.request_features import KnownNetwork, known_network
 from .schemas import MAX_INSTITUTIONS, NetworkIn, NetworkOut, field_error
 
 # %% auto #0
-__all__ = ['parse_network', 'network_out', 'NetworkStore']
+__all__ = ['log', 'parse_network', 'network_out', 'NetworkStore']
 
 # %% ../../nbs/api/02_store.ipynb #c7141a5e
 def _graph_from_json(req:NetworkIn)->nx.DiGraph:
@@ -66,28 +67,32 @@ def network_out(
                       price=net.price, volatility=net.volatility)
 
 # %% ../../nbs/api/02_store.ipynb #1c21dda9
+log = logging.getLogger('rudra_ml.api')
+
 class NetworkStore:
     "The networks a service knows, and which networks each institution belongs to; uploads shared by its worker processes."
     def __init__(self,
-                 max_networks:int=32,       # at most this many networks
+                 max_networks:int=32,       # at most this many networks (built-in ones included); uploads over it are refused
                  folder:Path|None=None,     # where uploads are kept for the other worker processes (None: this process only)
                 ):
         self.max_networks, self.networks, self.by_institution = int(max_networks), {}, {}
-        self.folder, self._seen = (Path(folder) if folder is not None else None), None
+        self.folder, self._seen, self.builtin, self._warned = (Path(folder) if folder is not None else None), None, set(), False
         self._lock = threading.Lock()
         if self.folder is not None: self.folder.mkdir(parents=True, exist_ok=True)
 
     def add(self,
             net:KnownNetwork,        # the network
-            upload:str|None=None,    # its upload (`NetworkIn` JSON), kept in `folder` for the other processes
+            upload:str|None=None,    # its upload (`NetworkIn` JSON), kept in `folder` for the other processes; None: built in
            )->KnownNetwork:
-        "Keep `net`; 422 naming `network_id` when the id is taken (by any process) or the store is full."
+        "Keep `net`; 422 naming `network_id` when the id is taken (by any process), 409 naming the cap when an upload would exceed it."
         self.sync()
         with self._lock:
             if net.network_id in self.networks: raise field_error('network_id', f'network_id {net.network_id!r} exists already; choose another')
-            if len(self.networks) >= self.max_networks:
-                raise field_error('network_id', f'the service keeps at most {self.max_networks} networks (RUDRA_ML_API_MAX_NETWORKS)')
+            if upload is not None and len(self.networks) >= self.max_networks:
+                raise HTTPException(409, detail=f'the service keeps at most {self.max_networks} networks (RUDRA_ML_API_MAX_NETWORKS) and holds '
+                                                f'{len(self.networks)}: delete one (DELETE /networks/{{network_id}}) or raise the cap')
             if upload is not None and self.folder is not None: self._claim(net.network_id, upload)
+            if upload is None: self.builtin.add(net.network_id)
             self._keep(net)
         return net
 
@@ -95,6 +100,14 @@ class NetworkStore:
         "Index `net` in this process."
         self.networks[net.network_id] = net
         for u in net.ids: self.by_institution.setdefault(u, []).append(net.network_id)
+
+    def _drop(self, nid:str):
+        "Forget network `nid` in this process."
+        net = self.networks.pop(nid)
+        for u in net.ids:
+            rest = [n for n in self.by_institution.get(u, []) if n != nid]
+            if rest: self.by_institution[u] = rest
+            else: self.by_institution.pop(u, None)
 
 # %% ../../nbs/api/02_store.ipynb #180f0bdc
 @patch
@@ -108,16 +121,37 @@ def _claim(self:NetworkStore, nid:str, upload:str):
 
 @patch
 def sync(self:NetworkStore):
-    "Learn the networks the other worker processes added (a stat of the folder when nothing changed)."
+    "Learn the networks the other worker processes added or deleted (a stat of the folder when nothing changed)."
     if self.folder is None: return
     m = self.folder.stat().st_mtime_ns
     if m == self._seen: return
     with self._lock:
-        for f in sorted(self.folder.glob('*.json')):
-            if f.stem in self.networks: continue
-            req = NetworkIn.model_validate_json(f.read_text())
-            self._keep(known_network(f.stem, parse_network(req), req.price, req.volatility))
+        files = {f.stem: f for f in sorted(self.folder.glob('*.json'))}
+        for nid in [n for n in self.networks if n not in self.builtin and n not in files]: self._drop(nid)
+        for nid, f in files.items():
+            if nid in self.networks: continue
+            try: req = NetworkIn.model_validate_json(f.read_text())
+            except FileNotFoundError: continue   # deleted meanwhile
+            self._keep(known_network(nid, parse_network(req), req.price, req.volatility))
         self._seen = m
+        if len(self.networks) > self.max_networks and not self._warned:
+            log.warning(f'{len(self.networks)} networks are stored, more than RUDRA_ML_API_MAX_NETWORKS={self.max_networks}: all are served, '
+                        'new uploads are refused until deletions bring the count below the cap')
+            self._warned = True
+
+@patch
+def remove(self:NetworkStore,
+           network_id:str, # an uploaded network
+          )->KnownNetwork:
+    "Delete an uploaded network for every process; 404 when unknown, 409 for a built-in one."
+    self.sync()
+    with self._lock:
+        if network_id not in self.networks: raise HTTPException(404, detail=f'unknown network_id {network_id!r}; known: {sorted(self.networks)}')
+        if network_id in self.builtin: raise HTTPException(409, detail=f'network {network_id!r} is built into the service and cannot be deleted')
+        if self.folder is not None: (self.folder/f'{network_id}.json').unlink(missing_ok=True)
+        net = self.networks[network_id]
+        self._drop(network_id)
+    return net
 
 # %% ../../nbs/api/02_store.ipynb #beaddc89
 @patch

@@ -4,7 +4,8 @@
 
 # %% ../../nbs/monitoring/01_drift.ipynb #25c03f03
 from __future__ import annotations
-from typing import Sequence
+import threading, time
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from ..evaluation import binary_metrics
 from ..features.extractor import FEATURE_NAMES
 
 # %% auto #0
-__all__ = ['PSI_WARN', 'PSI_ALERT', 'SHARE_FLOOR', 'psi', 'calibration_report', 'drift_report']
+__all__ = ['PSI_WARN', 'PSI_ALERT', 'SHARE_FLOOR', 'psi', 'calibration_report', 'drift_report', 'DriftMonitor']
 
 # %% ../../nbs/monitoring/01_drift.ipynb #8169e30c
 PSI_WARN, PSI_ALERT = 0.10, 0.25   # moderate and significant shift (Siddiqi 2006)
@@ -73,3 +74,49 @@ def drift_report(
     if defaulted is not None and probability is not None: out['calibration'] = calibration_report(defaulted, probability)
     bad_cal = out.get('calibration', {}).get('ece', 0) >= ece_alert
     return {**out, 'status': 'drift' if out['shifted'] or bad_cal else 'ok'}
+
+# %% ../../nbs/monitoring/01_drift.ipynb #351b32ae
+class DriftMonitor:
+    "The drift report of the production model on the newest observations, cached; computed in the background for callers that cannot wait."
+    def __init__(self,
+                 store,                  # an `ObservationStore`
+                 reference:Callable,     # () -> [N, 20] reference features (called once, when first needed)
+                 predict:Callable|None,  # [n, 20] -> [n] probabilities of the production model (None: the served ones)
+                 window:int=2000,        # the newest observations examined
+                 min_rows:int=50,        # fewer: 'insufficient'
+                 ttl:float=30.0,         # seconds a report is reused when no observation arrived
+                ):
+        self.store, self._reference, self.predict = store, reference, predict
+        self.window, self.min_rows, self.ttl = check_int('window', window, 1), check_int('min_rows', min_rows, 1), float(ttl)
+        self.ref, self.last, self._at, self._n, self._lock, self._thread = None, None, 0.0, -1, threading.Lock(), None
+
+    def compute(self)->dict:
+        "A fresh report on the newest `window` observations."
+        n = self.store.count()
+        if n < self.min_rows: return {'status': 'insufficient', 'rows': n, 'min_rows': self.min_rows, 'observations': n}
+        if self.ref is None: self.ref = np.asarray(self._reference(), np.float64)
+        X, y, served = self.store.window(self.window)
+        p = served if self.predict is None else np.asarray(self.predict(X), np.float64)
+        return {**drift_report(self.ref, X, y, p, min_rows=self.min_rows), 'observations': n, 'window': self.window,
+                'probabilities': 'served' if self.predict is None else 'production model now'}
+
+    def report(self,
+               block:bool=True, # wait for a fresh report when the cached one is stale (False: the cached one marked `stale`, refreshed in the background)
+              )->dict:
+        "The drift report, recomputed when observations arrived or `ttl` passed."
+        with self._lock:
+            fresh = self.last is not None and self.store.count() == self._n and time.monotonic() - self._at < self.ttl
+            if fresh: return self.last
+            if not block:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._refresh, daemon=True, name='rudra_ml-drift'); self._thread.start()
+                return {**self.last, 'stale': True} if self.last else {'status': 'pending', 'observations': self.store.count()}
+        return self._refresh()
+
+    def _refresh(self)->dict:
+        "Compute and cache a report (an error is reported, not raised)."
+        n = self.store.count()
+        try: rep = self.compute()
+        except Exception as e: rep = {'status': 'error', 'error': f'{type(e).__name__}: {e}', 'observations': n}
+        with self._lock: self.last, self._at, self._n = rep, time.monotonic(), n
+        return rep

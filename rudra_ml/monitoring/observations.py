@@ -4,6 +4,7 @@
 
 # %% ../../nbs/monitoring/00_observations.ipynb #cfe3aaaa
 from __future__ import annotations
+import os
 import time
 from pathlib import Path
 
@@ -37,8 +38,8 @@ def observations_table(
 SCHEMES = ('sqlite', 'postgresql')   # the databases the store is tested on
 
 def default_url()->str:
-    "`sqlite:///<RUDRA_ML_DATA_PATH>/observations.db`, absolute."
-    return f"sqlite:///{(Path(ml_config.DATA_PATH)/'observations.db').resolve()}"
+    "`RUDRA_ML_OBSERVATIONS_URL` (e.g. a PostgreSQL URL shared by several machines), else `sqlite:///<RUDRA_ML_DATA_PATH>/observations.db`, absolute."
+    return os.environ.get('RUDRA_ML_OBSERVATIONS_URL') or f"sqlite:///{(Path(ml_config.DATA_PATH)/'observations.db').resolve()}"
 
 def _engine(url:str)->sa.Engine:
     "An engine for `url` (the SQLite file's folder created, WAL and a busy timeout on every connection)."

@@ -5,11 +5,11 @@
 # %% ../../nbs/registry/00_model_manager.ipynb #edf2440a
 from __future__ import annotations
 import fcntl
-import getpass
 import hashlib
 import json
 import math
 import re
+import sqlite3
 import os
 import tempfile
 import threading
@@ -25,18 +25,19 @@ from fastcore.basics import patch
 
 from ..config import ml_config, resolve_path, checkpoint_path, SHIPPED_MODELS
 from ..checkpoint import ARTIFACTS, CheckpointError, read_checkpoint
+from .ledger import Ledger, ledger_url, paired_gate, production_stack
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 'SHIPPED_VERSION', 'HISTORY_TAG', 'STACK_TAG',
-           'PromotionRefused', 'check_model_name', 'check_stage', 'gate_check', 'sqlite_path', 'absolute_uri',
-           'store_lock', 'ensure_store', 'ModelVersionInfo', 'ProductionCheckpoint', 'ModelRegistry',
+__all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 'SHIPPED_VERSION', 'PROBE_TIMEOUT',
+           'PromotionRefused', 'RegistryUnavailable', 'check_model_name', 'check_stage', 'set_scorer', 'sqlite_path',
+           'absolute_uri', 'store_lock', 'ensure_store', 'ModelVersionInfo', 'ProductionCheckpoint', 'ModelRegistry',
            'validate_checkpoint', 'ServingCheckpoint', 'serving_checkpoint']
 
 # %% ../../nbs/registry/00_model_manager.ipynb #38c1dc8f
 MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster'
 MODEL_CLASSES = {  # model -> the class name its checkpoint records (`save_checkpoint`), checked before registering
     'default_predictor': 'DefaultPredictorModel', 'cascade_classifier': 'CascadeClassifierGNN', 'state_forecaster': 'StateForecastLSTM'}
-GATE_METRICS = {  # model -> (metrics tried in order: the first that both versions have is compared, 'max' | 'min')
+GATE_METRICS = {  # model -> (headline metrics listed with each version, the first present; 'max' | 'min': which is better)
     'default_predictor': (('test_auc', 'val_auc'), 'max'),
     'cascade_classifier': (('test_macro_f1', 'val_macro_f1'), 'max'),
     'state_forecaster': (('test_rmse', 'val_rmse'), 'min'),
@@ -47,7 +48,11 @@ SHIPPED_VERSION = 0                            # "version 0": the shipped checkp
 
 # %% ../../nbs/registry/00_model_manager.ipynb #9d4fda57
 class PromotionRefused(ValueError):
-    "The gate refused a promotion to production: the candidate's metric is worse than production's, or cannot be compared."
+    "The gate refused a promotion to production: the candidate is worse than production on the common evaluation set, or cannot be compared."
+    def __init__(self, msg:str, gate:dict|None=None): super().__init__(msg); self.gate = gate or {}
+
+class RegistryUnavailable(ConnectionError):
+    "The registry's database cannot be used now (locked by another process, or unreachable); nothing was changed."
 
 def check_model_name(
     model_name:str, # a model name
@@ -66,19 +71,17 @@ def check_stage(
     return s
 
 # %% ../../nbs/registry/00_model_manager.ipynb #eb275199
-def gate_check(
-    model_name:str,         # a model of `GATE_METRICS`
-    candidate:dict,         # the candidate version's metrics
-    production:dict,        # the current production version's metrics
-    gate_metrics:dict=None, # the table to use (None: `GATE_METRICS`)
-)->dict:
-    "Compare the gate metric of `candidate` with `production`: the metric, both values, the direction and `passed`."
-    names, direction = (gate_metrics or GATE_METRICS)[check_model_name(model_name)]
-    metric = next((k for k in names if k in candidate and k in production), None)
-    if metric is None: return {'metric': None, 'candidate': None, 'production': None, 'direction': direction, 'passed': False}
-    c, p = float(candidate[metric]), float(production[metric])
-    return {'metric': metric, 'candidate': c, 'production': p, 'direction': direction,
-            'passed': c >= p if direction == 'max' else c <= p}
+_SCORER = None   # the process's scorer of checkpoints on the common evaluation sets (set by a layer above)
+
+def set_scorer(
+    scorer, # an object with `eval_hash(model_name)` and `score(model_name, path)`, or None
+):
+    "Make `scorer` the one the gate asks in this process; the previous one."
+    global _SCORER
+    if scorer is not None and not all(callable(getattr(scorer, m, None)) for m in ('eval_hash', 'score')):
+        raise ValueError("scorer must have eval_hash(model_name) and score(model_name, path) methods")
+    old, _SCORER = _SCORER, scorer
+    return old
 
 # %% ../../nbs/registry/00_model_manager.ipynb #f1a05512
 def sqlite_path(
@@ -103,6 +106,19 @@ _locks = {}                    # database file -> [threading.RLock, open lock fi
 _locks_guard = threading.Lock()
 _ready = set()                 # stores created or checked by this process
 
+PROBE_TIMEOUT = 2.0   # seconds a move waits for a SQLite registry database that another program holds locked
+
+def _probe(db:Path, timeout:float=PROBE_TIMEOUT):
+    "`RegistryUnavailable` unless a write transaction on the SQLite database `db` can begin within `timeout` seconds."
+    if not db.exists(): return
+    try:
+        con = sqlite3.connect(db, timeout=timeout, isolation_level=None)
+        try: con.execute('BEGIN IMMEDIATE'); con.execute('ROLLBACK')
+        finally: con.close()
+    except sqlite3.OperationalError as e:
+        raise RegistryUnavailable(f"the model registry database {db.name} cannot be written ({e}: another program holds it); "
+                                  "nothing was changed, try again") from None
+
 @contextmanager
 def store_lock(
     uri:str, # a tracking URI; only SQLite stores are locked
@@ -116,6 +132,9 @@ def store_lock(
             db.parent.mkdir(parents=True, exist_ok=True)
             entry[1] = open(db.with_name(db.name + '.lock'), 'a+')
             fcntl.flock(entry[1], fcntl.LOCK_EX)
+            try: _probe(db)
+            except RegistryUnavailable:
+                fcntl.flock(entry[1], fcntl.LOCK_UN); entry[1].close(); entry[1] = None; raise
         entry[2] += 1
         try: yield
         finally:
@@ -166,7 +185,7 @@ class ModelRegistry:
     def __init__(self,
                  tracking_uri:str|None=None,   # MLflow store (None: `ml_config.MLFLOW_TRACKING_URI`)
                  cache_dir:str|Path|None=None, # where production checkpoints are downloaded (None: beside the database)
-                 gate_metrics:dict|None=None,  # per model (metrics, 'max'|'min'), overriding `GATE_METRICS`
+                 scorer=None,                  # scores checkpoints on the common sets (None: the process's, `set_scorer`)
                 ):
         from mlflow import MlflowClient
         self.tracking_uri = ensure_store(tracking_uri or ml_config.MLFLOW_TRACKING_URI)
@@ -175,9 +194,8 @@ class ModelRegistry:
         self.artifact_root = db.parent/'mlartifacts' if db else None
         home = db.parent if db else Path.home()/'.cache'/'rudra_ml'
         self.cache_dir = Path(cache_dir).expanduser().resolve() if cache_dir else home/'registry_cache'
-        self.gate_metrics = {**GATE_METRICS, **(gate_metrics or {})}
-        for m, (names, d) in self.gate_metrics.items():
-            if d not in ('max', 'min'): raise ValueError(f"gate_metrics[{m!r}] direction must be 'max' or 'min', got {d!r}")
+        self.scorer = scorer
+        with store_lock(ledger_url(self.tracking_uri)): self.ledger = Ledger(ledger_url(self.tracking_uri))
 
     def __repr__(self): return f"ModelRegistry({self.tracking_uri!r})"
 
@@ -187,7 +205,9 @@ def _exists(self:ModelRegistry, name:str)->bool:
     "Whether `name` is a registered model in this store."
     from mlflow.exceptions import MlflowException
     try: self.client.get_registered_model(name); return True
-    except MlflowException: return False
+    except MlflowException as e:
+        if e.error_code == 'RESOURCE_DOES_NOT_EXIST': return False
+        raise RegistryUnavailable(f"the model registry {self.tracking_uri.split('///')[-1].rsplit('/', 1)[-1]} cannot be read: {str(e)[:200]}") from None
 
 @patch
 def aliases(self:ModelRegistry,
@@ -233,63 +253,53 @@ def _check_version(self:ModelRegistry, name:str, version, allow_shipped:bool=Fal
     return v
 
 # %% ../../nbs/registry/00_model_manager.ipynb #84c884ea
-HISTORY_TAG = 'history.'        # prefix of the history tags: history.000001, history.000002, ...
-STACK_TAG = 'production_stack'  # JSON list of the production versions, oldest first (rollback without a target pops it)
-
-def _user()->str:
-    "Who is acting: `RUDRA_ML_USER`, else the login name."
-    try: return os.environ.get('RUDRA_ML_USER') or getpass.getuser()
-    except Exception: return 'unknown'
-
 @patch
 def history(self:ModelRegistry,
             model_name:str,     # a model name
             as_frame:bool=False, # a pandas DataFrame instead of a list of dicts
            ):
     "Every recorded move of `model_name`, oldest first."
-    check_model_name(model_name)
-    tags = self.client.get_registered_model(model_name).tags if self._exists(model_name) else {}
-    out = [json.loads(tags[k]) for k in sorted(k for k in tags if k.startswith(HISTORY_TAG))]
+    out = self.ledger.entries(check_model_name(model_name))
     if not as_frame: return out
     return pd.DataFrame(out).astype({'from': 'Int64', 'to': 'Int64'}) if out else pd.DataFrame()
 
 @patch
+def verify_history(self:ModelRegistry,
+                   model_name:str, # a model name
+                  )->dict:
+    "Whether the history chain of `model_name` is intact (`Ledger.verify`)."
+    return self.ledger.verify(check_model_name(model_name))
+
+@patch
 def _record(self:ModelRegistry, name:str, action:str, alias:str|None, frm, to, **extra)->dict:
     "Append an entry to the history of `name` (call under the store lock)."
-    seq = len([k for k in self.client.get_registered_model(name).tags if k.startswith(HISTORY_TAG)]) + 1
-    entry = {'seq': seq, 'time': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'user': _user(),
-             'action': action, 'alias': alias, 'from': frm, 'to': to, **extra}
-    self.client.set_registered_model_tag(name, f'{HISTORY_TAG}{seq:06d}', json.dumps(entry))
-    return entry
+    return self.ledger.append(name, action, alias, frm, to, **extra)
 
 # %% ../../nbs/registry/00_model_manager.ipynb #d48df57b
 @patch
-def _stack(self:ModelRegistry, name:str, al:dict)->list:
-    "The production stack of `name`, consistent with its aliases `al`."
-    tags = self.client.get_registered_model(name).tags
-    try: stack = [int(v) for v in json.loads(tags.get(STACK_TAG, '[]'))]
-    except (ValueError, TypeError): stack = []
-    prod, prev = al.get('production'), al.get('previous')
-    if not stack or stack[-1] != prod or (len(stack) > 1) != (prev is not None) or (prev is not None and stack[-2] != prev):
-        stack = [v for v in (prev, prod) if v is not None]
+def _stack(self:ModelRegistry, name:str)->list:
+    "Production's path of `name` from the history, `[0, ...]` with the current production last (call under the store lock)."
+    stack = production_stack(self.ledger.entries(name))
+    cur = self.aliases(name).get('production', SHIPPED_VERSION)
+    if cur != stack[-1]:
+        self._record(name, 'external', 'production', stack[-1], cur, note='the production alias was moved outside the registry')
+        stack = stack + [cur]
     return stack
 
 @patch
 def _set_alias(self:ModelRegistry, name:str, alias:str, version:int|None):
-    "Point `alias` of `name` at `version`, or remove it (None)."
-    if version is None:
+    "Point `alias` of `name` at `version`, or remove it (None or 0)."
+    if not version:
         if alias in self.client.get_registered_model(name).aliases: self.client.delete_registered_model_alias(name, alias)
     else: self.client.set_registered_model_alias(name, alias, str(version))
 
 @patch
 def _set_production(self:ModelRegistry, name:str, stack:list, action:str, **extra)->dict:
     "Make the top of `stack` production and the entry below it previous; record the move (call under the store lock)."
-    old = self.aliases(name).get('production')
-    new = stack[-1] if stack else None
-    self._set_alias(name, 'production', new)
+    old = self.aliases(name).get('production', SHIPPED_VERSION)
+    self._set_alias(name, 'production', stack[-1])
     self._set_alias(name, 'previous', stack[-2] if len(stack) > 1 else None)
-    self.client.set_registered_model_tag(name, STACK_TAG, json.dumps(stack))
-    return self._record(name, action, 'production', old, SHIPPED_VERSION if new is None else new, **extra)
+    return self._record(name, action, 'production', old, stack[-1], **extra)
 
 @patch
 def _move_staging(self:ModelRegistry, name:str, v:int)->dict:
@@ -407,7 +417,7 @@ def register_model(self:ModelRegistry,
     with store_lock(self.tracking_uri):
         dup = self._labelled(model_name, version) if version is not None else []
         if dup: raise ValueError(f"{model_name} already has a version labelled {version!r} (version {dup[0]}); labels are unique")
-        if stage == 'production' and not force: gate = self._gate(model_name, metrics, None)
+        if stage == 'production' and not force: gate = self._gate(model_name, path, None)
         rid = self._log_run(model_name, path, metrics, version, run_id)
         try:
             if not self._exists(model_name):
@@ -421,29 +431,77 @@ def register_model(self:ModelRegistry,
         self._record(model_name, 'register', None, None, v, label=version, run_id=rid)
         if stage == 'staging': self._move_staging(model_name, v)
         if stage == 'production':
-            stack = self._stack(model_name, self.aliases(model_name))
-            self._set_production(model_name, stack + [v], 'promote', forced=force, **({} if force else {'gate': gate}))
+            self._set_production(model_name, self._stack(model_name) + [v], 'promote', forced=force, **({} if force else {'gate': gate}))
     return self.get_version(model_name, v)
 
-# %% ../../nbs/registry/00_model_manager.ipynb #610dd6d0
+# %% ../../nbs/registry/00_model_manager.ipynb #0b651f9c
 @patch
-def _gate(self:ModelRegistry, name:str, metrics:dict, version:int|None)->dict|None:
-    "Check `metrics` of candidate `version` against the current production; raise `PromotionRefused`, or return the comparison (None: nothing in production)."
-    prod = self.aliases(name).get('production')
-    if prod is None: return None
-    pm = dict(self.client.get_run(self.client.get_model_version(name, str(prod)).run_id).data.metrics)
-    g = gate_check(name, metrics, pm, self.gate_metrics)
-    who = f"{name} version {version}" if version is not None else f"the new {name} version"
-    if g['metric'] is None:
-        names = self.gate_metrics[name][0]
-        raise PromotionRefused(f"cannot promote {who} to production: the gate compares one of {list(names)}, present on both "
-                               f"versions; the candidate has {sorted(metrics)}, production version {prod} has {sorted(pm)} "
-                               "(force=True skips the gate)")
+def version_path(self:ModelRegistry,
+                 model_name:str, # a model name
+                 version,        # a version number; 0: the local (or shipped) checkpoint
+                )->Path:
+    "The local checkpoint of `version` of `model_name`: downloaded once, checked against its SHA-256, then cached."
+    v = self._check_version(model_name, version, allow_shipped=True)
+    if v == SHIPPED_VERSION: return checkpoint_path(model_name)
+    mv = self.client.get_model_version(model_name, str(v))
+    dest = self.cache_dir/model_name/f"{v}-{mv.run_id}"/ARTIFACTS['checkpoint']
+    want = mv.tags.get('sha256')
+    if dest.is_file() and (want is None or _sha256(dest) == want): return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as td:
+        try: got = Path(self.client.download_artifacts(mv.run_id, f"model/{ARTIFACTS['checkpoint']}", td))
+        except Exception as e:
+            raise CheckpointError(f"cannot download the checkpoint of {model_name} version {v} (run {mv.run_id}): {e}") from e
+        if want is not None and _sha256(got) != want:
+            raise CheckpointError(f"checkpoint of {model_name} version {v} (run {mv.run_id}) is corrupt: its SHA-256 "
+                                  "differs from the one recorded at registration")
+        validate_checkpoint(model_name, got)
+        os.replace(got, dest)
+    return dest
+
+@patch
+def production_path(self:ModelRegistry,
+                    model_name:str, # a model name
+                   )->ProductionCheckpoint|None:
+    "The local checkpoint of the production version of `model_name` (downloaded once, then cached), or None."
+    v = self.aliases(model_name).get('production')
+    if v is None: return None
+    return ProductionCheckpoint(self.version_path(model_name, v), v, self.client.get_model_version(model_name, str(v)).tags.get('version'))
+
+# %% ../../nbs/registry/00_model_manager.ipynb #610dd6d0
+def _who(name:str, v:int|None)->str:
+    "How a message names version `v` of `name`."
+    return f"the new {name} version" if v is None else "the shipped checkpoint (version 0)" if v == SHIPPED_VERSION else f"{name} version {v}"
+
+@patch
+def _scored(self:ModelRegistry, name:str, path:Path, sha:str, eval_hash:str, scorer)->dict:
+    "The scores of checkpoint `path` on set `eval_hash`: from the ledger, else computed by `scorer` and kept."
+    return self.ledger.scores(name, sha, eval_hash) or self.ledger.record_scores(name, sha, scorer.score(name, path))
+
+@patch
+def _gate(self:ModelRegistry, name:str, path:Path, version:int|None)->dict:
+    "Compare checkpoint `path` (candidate `version`) with what serves on the common set; raise `PromotionRefused`, or return the comparison."
+    cur = self._stack(name)[-1]
+    ppath, who = self.version_path(name, cur), _who(name, version)
+    if not ppath.is_file(): return {'test': 'nothing serves', 'against': cur, 'passed': True}
+    a, b = _sha256(path), _sha256(ppath)
+    if a == b: return {'test': 'identical checkpoint', 'against': cur, 'passed': True}
+    scorer = self.scorer or _SCORER
+    try:
+        h = scorer.eval_hash(name) if scorer is not None else self.ledger.shared_set(name, a, b)
+        if h is None: raise ValueError(f"no scores of both on a common evaluation set, and no scorer in this process "
+                                       "(importing rudra_ml.monitoring.common_set sets one, as rudra-ml, the service and the worker do)")
+        cs, ps = ((self._scored(name, p, s, h, scorer) for p, s in ((path, a), (ppath, b))) if scorer is not None
+                  else (self.ledger.scores(name, s, h) for s in (a, b)))
+        g = {**paired_gate(cs, ps), 'against': cur}
+    except (ValueError, CheckpointError) as e:
+        raise PromotionRefused(f"cannot promote {who} to production: it cannot be compared with {_who(name, cur)}: {e} (force=True skips the gate)") from None
     if not g['passed']:
-        better = 'higher' if g['direction'] == 'max' else 'lower'
-        raise PromotionRefused(f"cannot promote {who} to production: {g['metric']} {g['candidate']:.6g} is worse than "
-                               f"{g['production']:.6g} of production version {prod} ({better} is better; force=True skips the gate)")
-    return {**g, 'against': prod}
+        raise PromotionRefused(f"cannot promote {who} to production: on the common evaluation set {g['eval_set']} ({g['simulations']} simulations, "
+                               f"{g['rows']} rows) its mean {g['loss']} is {g['candidate']:.5g} against {g['production']:.5g} of {_who(name, cur)} "
+                               f"(difference {g['difference']:+.3g}, upper {g['confidence']:.0%} bound {g['upper']:+.3g}, allowed {g['margin']:.3g}; "
+                               "force=True skips the gate)", g)
+    return g
 
 # %% ../../nbs/registry/00_model_manager.ipynb #74c85fbf
 @patch
@@ -457,12 +515,10 @@ def promote_model(self:ModelRegistry,
     stage = check_stage(stage)
     with store_lock(self.tracking_uri):
         v = self._check_version(model_name, version)
-        al = self.aliases(model_name)
         if stage == 'staging':
-            if al.get('staging') != v: self._move_staging(model_name, v)
-        elif al.get('production') != v:
-            gate = None if force else self._gate(model_name, self.get_version(model_name, v).metrics, v)
-            stack = self._stack(model_name, al)
+            if self.aliases(model_name).get('staging') != v: self._move_staging(model_name, v)
+        elif (stack := self._stack(model_name))[-1] != v:
+            gate = None if force else self._gate(model_name, self.version_path(model_name, v), v)
             self._set_production(model_name, stack + [v], 'promote', forced=force, **({} if force else {'gate': gate}))
     return self.get_version(model_name, v)
 
@@ -470,27 +526,26 @@ def promote_model(self:ModelRegistry,
 @patch
 def rollback_model(self:ModelRegistry,
                    model_name:str,      # a model name
-                   target_version=None, # None: back one step (to `previous`); a version number; 0 or "0": the shipped checkpoint
+                   target_version=None, # None: back one step; a version that served before; 0 or "0": the shipped checkpoint
                   )->ModelVersionInfo|None:
-    "Move production back (to `previous`, or to `target_version`); return the new production version (None: the shipped checkpoint)."
+    "Move production back along its path (one step, or to `target_version`); return the new production version (None: the shipped checkpoint)."
     check_model_name(model_name)
     with store_lock(self.tracking_uri):
-        al = self.aliases(model_name)
-        cur, stack = al.get('production'), (self._stack(model_name, al) if al else [])
+        stack = self._stack(model_name) if self._exists(model_name) else [SHIPPED_VERSION]
+        cur = stack[-1]
         if target_version is None:
             if len(stack) < 2:
-                raise ValueError(f"nothing to roll back to: {model_name} has no 'previous' version (production: "
-                                 f"{cur}); give target_version, or '0' for the shipped checkpoint")
-            new_stack = stack[:-1]
+                raise ValueError(f"nothing to roll back to: production of {model_name} is {_who(model_name, cur)}, with nothing before it")
+            t = stack[-2]
         else:
             t = self._check_version(model_name, target_version, allow_shipped=True)
-            if t == SHIPPED_VERSION and cur is None:
-                raise ValueError(f"nothing to roll back: {model_name} has no production version, the shipped checkpoint serves already")
-            if t == cur: raise ValueError(f"version {t} of {model_name} is production already")
-            new_stack = [] if t == SHIPPED_VERSION else \
-                        stack[:len(stack) - stack[::-1].index(t)] if t in stack else stack[:-1] + [t]
-        self._set_production(model_name, new_stack, 'rollback')
-    return self.get_version(model_name, new_stack[-1]) if new_stack else None
+            if t == cur: raise ValueError(f"nothing to roll back: {_who(model_name, t)} is production already" +
+                                          (", the shipped checkpoint serves already" if t == SHIPPED_VERSION else ''))
+            if t not in stack:
+                raise ValueError(f"version {t} of {model_name} has not served on production's path {stack}: a rollback only goes back "
+                                 "along it; promote the version through the gate (or with force=True)")
+        self._set_production(model_name, stack[:len(stack) - stack[::-1].index(t)], 'rollback')
+    return None if t == SHIPPED_VERSION else self.get_version(model_name, t)
 
 # %% ../../nbs/registry/00_model_manager.ipynb #4bcc8944
 @patch
@@ -503,31 +558,6 @@ def list_models(self:ModelRegistry,
     rows = [{'model': m, 'version': i.version, 'label': i.tags.get('version'), 'aliases': ','.join(i.aliases),
              **i.metrics, 'run_id': i.run_id, 'created': i.created} for m, infos in out.items() for i in infos]
     return pd.DataFrame(rows)
-
-# %% ../../nbs/registry/00_model_manager.ipynb #0b651f9c
-@patch
-def production_path(self:ModelRegistry,
-                    model_name:str, # a model name
-                   )->ProductionCheckpoint|None:
-    "The local checkpoint of the production version of `model_name` (downloaded once, then cached), or None."
-    v = self.aliases(model_name).get('production')
-    if v is None: return None
-    mv = self.client.get_model_version(model_name, str(v))
-    dest = self.cache_dir/model_name/f"{v}-{mv.run_id}"/ARTIFACTS['checkpoint']
-    want = mv.tags.get('sha256')
-    if dest.is_file() and (want is None or _sha256(dest) == want):
-        return ProductionCheckpoint(dest, v, mv.tags.get('version'))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent) as td:
-        try: got = Path(self.client.download_artifacts(mv.run_id, f"model/{ARTIFACTS['checkpoint']}", td))
-        except Exception as e:
-            raise CheckpointError(f"cannot download the checkpoint of {model_name} version {v} (run {mv.run_id}): {e}") from e
-        if want is not None and _sha256(got) != want:
-            raise CheckpointError(f"checkpoint of {model_name} version {v} (run {mv.run_id}) is corrupt: its SHA-256 "
-                                  "differs from the one recorded at registration")
-        validate_checkpoint(model_name, got)
-        os.replace(got, dest)
-    return ProductionCheckpoint(dest, v, mv.tags.get('version'))
 
 # %% ../../nbs/registry/00_model_manager.ipynb #b2413b7b
 class ServingCheckpoint(NamedTuple):

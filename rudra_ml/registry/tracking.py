@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..checkpoint import ARTIFACTS, check_results
-from .model_manager import ModelRegistry, check_model_name
+from .model_manager import ModelRegistry, PromotionRefused, check_model_name, store_lock
 
 # %% auto #0
 __all__ = ['PARAM_MAX', 'RUN_FILE', 'flat_params', 'numeric', 'history_metrics', 'track_job', 'log_notebook', 'warm_up',
@@ -126,15 +126,11 @@ def promote_if_better(
     version:int,                 # the candidate version (e.g. `track_job`'s)
     tracking_uri:str|None=None,  # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
 )->dict:
-    "Promote `version` to production when its gate metric is at least that of what serves; the comparison and the decision."
-    from rudra_ml.registry.model_manager import gate_check, serving_checkpoint, _file_metrics
+    "Promote `version` to production when the registry's gate passes against what serves; the gate's comparison and the decision."
     reg = ModelRegistry(tracking_uri)
-    cand = reg.get_version(model_name, version)
-    sc = serving_checkpoint(model_name, reg.tracking_uri)
-    serving = reg.get_version(model_name, sc.version).metrics if sc.source == 'registry' else _file_metrics(sc.path.parent)
-    g = gate_check(model_name, cand.metrics, serving, reg.gate_metrics)
-    out = {'model': model_name, 'version': cand.version, 'serving_version': sc.version, **g, 'promoted': False}
-    if g['passed'] and sc.version != cand.version:
-        reg.promote_model(model_name, cand.version, 'production', force=sc.source == 'local')   # vs version 0: compared here
-        out['promoted'] = True
-    return out
+    with store_lock(reg.tracking_uri): serving = reg._stack(check_model_name(model_name))[-1]
+    out = {'model': model_name, 'version': int(version), 'serving_version': serving, 'promoted': False}
+    if serving == int(version): return {**out, 'gate': {'test': 'production already', 'passed': True}}
+    try: reg.promote_model(model_name, version, 'production')
+    except PromotionRefused as e: return {**out, 'gate': {**e.gate, 'passed': False}, 'reason': str(e)}
+    return {**out, 'promoted': True, 'gate': reg.history(model_name)[-1].get('gate') or {}}

@@ -157,6 +157,7 @@ def run_training(
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #f09d050f
 app = make_app()
 app.set_default(); app.set_current()   # the spec's bare AsyncResult(task.id) reads this app's backend
+app.conf.imports = (*app.conf.imports, 'rudra_ml.tasks.update')   # the update task (nbs/tasks/01_update.ipynb), loaded by the worker
 
 class TrainingTask(Task):
     "Base of the training tasks: the embedded broker's folders exist before a message is written."
