@@ -107,7 +107,10 @@ async def _validation_error(request:Request, exc:RequestValidationError):
     return JSONResponse(status_code=422, content={'detail': _plain_json(jsonable_encoder(exc.errors()))})
 
 async def _http_error(request:Request, exc:StarletteHTTPException):
-    "FastAPI's error response; a 405 lists in `Allow` the methods of every route of the path (Starlette names only the first route's)."
+    "FastAPI's error response; a body that cannot be parsed is a 422 naming `body` (as malformed JSON is); a 405 lists in `Allow` the methods of every route of the path (Starlette names only the first route's)."
+    if exc.status_code == 400 and exc.detail == 'There was an error parsing the body':   # e.g. bytes that are not UTF-8
+        return JSONResponse(status_code=422, content={'detail': [{'type': 'json_invalid', 'loc': ['body'],
+                                                                  'msg': 'the body is not JSON (UTF-8 text) that can be parsed'}]})
     if exc.status_code == 405:
         methods = {m for r in request.app.routes if getattr(r, 'methods', None) and r.path_regex.match(request.url.path) for m in r.methods}
         exc.headers = {**(exc.headers or {}), 'Allow': ', '.join(sorted(methods))}
