@@ -13,6 +13,7 @@ from .job import ModelJob, Param, SHARED_PARAMS, run_folder
 from .default_predictor import DefaultPredictorJob, DefaultPredictorTrainer
 from .cascade_classifier import CascadeClassifierJob, CascadeClassifierTrainer
 from .state_forecaster import StateForecasterJob, StateForecasterTrainer
+from .contagion_model import ContagionModelJob
 
 _all_ = ['LOGGER_NAME', 'SEARCH_DEFAULTS', 'SearchMixin', 'Trainer', 'default_unpack', 'hyperparameter_search', 'suggest', 'training_logger',
          'ModelJob', 'Param', 'SHARED_PARAMS', 'run_folder', 'DefaultPredictorTrainer', 'CascadeClassifierTrainer', 'StateForecasterTrainer',
@@ -25,7 +26,8 @@ __all__ = ['JOBS', 'get_job', 'validate_params', 'run_job', 'LOGGER_NAME', 'SEAR
            'StateForecasterTrainer', 'DefaultPredictorJob', 'CascadeClassifierJob', 'StateForecasterJob']
 
 # %% ../../nbs/training/06_trainer.ipynb #9a70a068
-JOBS = {'default_predictor': DefaultPredictorJob, 'cascade_classifier': CascadeClassifierJob, 'state_forecaster': StateForecasterJob}
+JOBS = {'default_predictor': DefaultPredictorJob, 'cascade_classifier': CascadeClassifierJob, 'state_forecaster': StateForecasterJob,
+        'contagion_model': ContagionModelJob}
 
 def get_job(
     model:str, # a key of `JOBS`
