@@ -11,7 +11,7 @@ import matplotlib
 import numpy as np
 from tqdm.auto import tqdm
 
-from .config import PROJECT_ROOT, checkpoint_path
+from .config import PROJECT_ROOT, checkpoint_path, mask_url
 from .checks import check_int
 from .engine.network import generate_network, eba_network, TOPOLOGIES
 from .engine.simulation import SimulationEngine
@@ -418,7 +418,7 @@ def _registry_cmd(a)->None:
     reg = ModelRegistry()
     if a.action == 'list':
         df = reg.list_models(as_frame=True)
-        print(df.to_string(index=False) if len(df) else f"no registered models in {reg.tracking_uri}")
+        print(df.to_string(index=False) if len(df) else f"no registered models in {mask_url(reg.tracking_uri)}")
     elif a.action == 'history':
         print(reg.history(a.model, as_frame=True).drop(columns=['hash'], errors='ignore').to_string(index=False))
         ch = reg.verify_history(a.model)
