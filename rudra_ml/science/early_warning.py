@@ -5,6 +5,7 @@
 # %% ../../nbs/science/05_early_warning.ipynb #96da9528
 from __future__ import annotations
 from dataclasses import dataclass, replace
+import json
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +15,7 @@ import pandas as pd
 import torch
 
 from ..checks import check_int, check_number
+from ..checkpoint import write_model_card
 from ..config import checkpoint_path
 from ..engine.network import to_arrays
 from ..features.extractor import FeatureExtractor
@@ -23,17 +25,17 @@ from ..data.runner import SimulationSpec, run_simulations
 from ..data.contagion_data import node_inputs
 from ..data.timeseries_loader import draw_specs, WindowSet
 from ..models.state_forecaster import EarlyWarningSystem, apply_calibration, default_proximity
-from ..models.network_forecaster import NetHistory, NetworkWarningSystem, step_exposures, network_features
+from ..models.network_forecaster import NET_MODEL_NAME, NetHistory, NetworkWarningSystem, step_exposures, network_features
 from ..models.contagion_model import ContagionModel, check_network_input, load_contagion_model
 from ..training.network_forecaster import torch_threads
 from ..training.warning_events import event_windows, event_metrics, event_curve, threshold_grid, shock_lead_bound
 
 # %% auto #0
-__all__ = ['EW_REGIMES', 'METHODS', 'TARGET_RECALL', 'PERSISTENCE', 'CR', 'SUMMARY', 'COLORS', 'SIZES', 'EWHistory',
-           'simulate_ew_history', 'check_ew_regime', 'regime_runs', 'at_windows', 'contagion_scores', 'method_scores',
-           'persistent_scores', 'operating_point', 'default_leads', 'catch_table', 'lead_by_bound', 'evaluate_regime',
-           'targets', 'plot_curves', 'evaluate_early_warning', 'regimes_frame', 'early_warning_section',
-           'section_frame']
+__all__ = ['EW_REGIMES', 'METHODS', 'TARGET_RECALL', 'PERSISTENCE', 'CR', 'SUMMARY', 'COLORS', 'SIZES', 'CARD_METHODS',
+           'EWHistory', 'simulate_ew_history', 'check_ew_regime', 'regime_runs', 'at_windows', 'contagion_scores',
+           'method_scores', 'persistent_scores', 'operating_point', 'default_leads', 'catch_table', 'lead_by_bound',
+           'evaluate_regime', 'targets', 'plot_curves', 'evaluate_early_warning', 'regimes_frame',
+           'early_warning_section', 'section_frame', 'comparison_markdown', 'card_with_benchmark']
 
 # %% ../../nbs/science/05_early_warning.ipynb #b83f5d21
 @dataclass(repr=False)
@@ -332,3 +334,43 @@ def section_frame(
     "Precision, recall and median / mean lead of every method in every regime of the section."
     return pd.DataFrame({(g, m): v for g, r in sec.items() if isinstance(r, dict) and 'targets' in r
                          for m, v in r.items() if m in METHODS}).T[['precision', 'recall', 'median_lead', 'mean_lead', 'persistence']]
+
+# %% ../../nbs/science/05_early_warning.ipynb #d9b3f1c6
+CARD_METHODS = {'model': 'network forecaster (this model)', 'capital_ratio_rule': 'capital-ratio rule', 'proximity_rule': 'proximity rule',
+                'lstm': 'LSTM early warning (shipped)', 'contagion_head': 'contagion model, institution head'}
+
+def _targets_line(g:str, t:dict)->str:
+    "One regime's targets in words."
+    if not t: return f"- {g}: no model scored, no targets."
+    ok = lambda b: 'met' if b else 'missed'
+    return (f"- {g}: precision {t['precision_gain']:+.3f} over the capital-ratio rule (target +0.10: {ok(t['precision_met'])}), "
+            f"median lead {t['lead_gain']:+g} steps (target >= 0: {ok(t['lead_met'])}).")
+
+def comparison_markdown(
+    sec:dict, # the section's JSON (`early_warning_section`)
+)->str:
+    "The benchmark's side-by-side table of every regime and method, and the targets, as markdown."
+    rows = ['| regime | method | precision | recall | median / mean lead (steps) | persistence | shock-step defaults |', '|---|---|---|---|---|---|---|']
+    regimes = [g for g in EW_REGIMES if g in sec]
+    for g in regimes:
+        for m in CARD_METHODS:
+            if m not in sec[g]: continue
+            v = sec[g][m]
+            rows.append(f"| {g} | {CARD_METHODS[m]} | {v['precision']:.3f} | {v['recall']:.3f} | {v['median_lead']:g} / {v['mean_lead']:.2f} "
+                        f"| {v['persistence']} | {v['shock_step_defaults']} |")
+    runs = sec[regimes[0]]['runs'] if regimes else {}
+    head = (f"Side by side (benchmark section `early_warning`, {sec.get('size', '?')} size: {runs.get('val', 0)} validation and "
+            f"{runs.get('test', 0)} held-out runs per regime; threshold and persistence of each method chosen on the validation "
+            f"runs for recall {sec.get('target_recall', TARGET_RECALL)} of the defaults after the shock step; science.early_warning).")
+    return '\n'.join([head, '', *rows, '', *[_targets_line(g, sec[g].get('targets', {})) for g in regimes]])
+
+def card_with_benchmark(
+    sec:dict,                    # the section's JSON (`early_warning_section`)
+    folder:str|Path|None=None,   # the forecaster's folder (None: that of the checkpoint `NetworkWarningSystem.from_checkpoint` loads)
+)->dict:
+    "Rewrite the network forecaster's model card with the side-by-side table as its notes, its other fields kept."
+    folder = checkpoint_path(NET_MODEL_NAME).parent if folder is None else Path(folder)
+    if not (folder/'model_card.json').exists(): raise FileNotFoundError(f"folder must hold the forecaster's model_card.json, not found in {folder}")
+    c = json.loads((folder/'model_card.json').read_text())
+    return write_model_card(folder, c['name'], c['metrics'], c['params'], c['data'], notes=comparison_markdown(sec),
+                            description=c['description'], intended_use=c['intended_use'], limitations=c['limitations'])
