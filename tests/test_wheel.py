@@ -45,7 +45,8 @@ def fresh():
         (tmp/'settings.ini').write_text('[DEFAULT]\nlib_name = rudra_ml\n')
         _run([sys.executable, '-m', 'venv', '--without-pip', tmp/'venv'])
         py = tmp/'venv'/'bin'/'python'
-        _run([sys.executable, '-m', 'pip', '--python', py, 'install', '--no-deps', '-q', wheel])
+        clean = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'PYTHONHOME')}   # else pip may see the checkout's rudra_ml as installed
+        _run([sys.executable, '-m', 'pip', '--python', py, 'install', '--no-deps', '-q', wheel], env=clean)
         purelib = Path(_run([py, '-c', "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip())
         (purelib/'_rudra_ml_test_deps.pth').write_text('\n'.join(_dependency_paths()) + '\n')
         work = tmp/'work'; work.mkdir()
