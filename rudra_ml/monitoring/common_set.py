@@ -6,39 +6,47 @@
 from __future__ import annotations
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..checks import check_int
 from ..config import ml_config
 from ..features.extractor import FEATURE_NAMES
 from ..registry.model_manager import check_model_name, set_scorer
 
 # %% auto #0
-__all__ = ['COMMON_SETS', 'LOG_LOSS_EPS', 'CommonSet', 'set_hash', 'common_set', 'log_losses', 'group_scores', 'score_checkpoint',
-           'CommonSetScorer']
+__all__ = ['COMMON_SETS', 'LOSSES', 'LOG_LOSS_EPS', 'BUILDERS', 'SCORERS', 'CommonSet', 'set_hash', 'common_set', 'log_losses',
+           'group_scores', 'score_checkpoint', 'CommonSetScorer']
 
 # %% ../../nbs/monitoring/02_common_set.ipynb #a8d5ee01
-COMMON_SETS = {   # model -> the set's version and how it is drawn (the generator's arguments, the number of simulations)
+COMMON_SETS = {   # model -> the set's version, seed, size (`simulations`: runs; networks for the cascade classifier) and generator arguments
     'default_predictor': {'version': 1, 'simulations': 40, 'seed': 90_210,
                           'generator': {'sizes': (30, 60, 100), 'steps': 20, 'shock_range': (0.0, 0.15)}},
+    'cascade_classifier': {'version': 1, 'simulations': 60, 'seed': 90_211,
+                           'generator': {'scenarios_per_network': 10, 'balance': True}},
+    'state_forecaster': {'version': 1, 'simulations': 24, 'seed': 90_212,
+                         'generator': {'steps': 60, 'n_range': (20, 60), 'shock_range': (0.0, 0.3)}},
 }
+LOSSES = {'default_predictor': 'log_loss', 'cascade_classifier': 'log_loss', 'state_forecaster': 'squared_error'}   # the per-row loss of each set
 LOG_LOSS_EPS = 1e-7   # probabilities are clipped to [eps, 1 - eps] in the log loss
 
 @dataclass
 class CommonSet:
     "A model's common evaluation set."
     name:str            # e.g. 'default_predictor-common-v1'
-    X:np.ndarray        # [N, F] inputs
-    y:np.ndarray        # [N] outcomes
-    groups:np.ndarray   # [N] the simulation of each row
+    X:np.ndarray        # inputs: [N, F] rows; the node features of every graph; the series of every window
+    y:np.ndarray        # [N] outcomes (N rows, graphs or windows)
+    groups:np.ndarray   # [N] the simulation (network) of each row
     hash:str            # SHA-256 of the spec and the arrays
+    extra:dict = field(default_factory=dict)   # more arrays: graph and edge layout, window positions
 
-def set_hash(spec:dict, X:np.ndarray, y:np.ndarray, groups:np.ndarray)->str:
-    "SHA-256 of the set's spec (canonical JSON) and the bytes of its arrays."
+def set_hash(spec:dict, X:np.ndarray, y:np.ndarray, groups:np.ndarray, extra:dict|None=None)->str:
+    "SHA-256 of the set's spec (canonical JSON) and the bytes of its arrays (`extra` by name)."
     h = hashlib.sha256(json.dumps(spec, sort_keys=True, default=list).encode())
     for a in (X, y, groups): h.update(np.ascontiguousarray(a).tobytes())
+    for k in sorted(extra or {}): h.update(k.encode()); h.update(np.ascontiguousarray(extra[k]).tobytes())
     return h.hexdigest()
 
 # %% ../../nbs/monitoring/02_common_set.ipynb #2623ee26
@@ -46,35 +54,63 @@ def _no_set(model_name:str):
     "A ValueError: `model_name` has no common evaluation set."
     return ValueError(f"{model_name} has no common evaluation set yet (sets exist for {sorted(COMMON_SETS)})")
 
-def _build(model_name:str, spec:dict, n:int)->tuple:
-    "`(X, y, groups)` of the default predictor's set: every row of `n` simulations of the generator in `spec`."
+def _build_rows(spec:dict, n:int)->tuple:
+    "The default predictor's set: every row of `n` simulations of the generator in `spec`."
     from rudra_ml.data.synthetic_generator import SyntheticDataGenerator
     df = SyntheticDataGenerator(**spec['generator'], seed=spec['seed'], n_jobs=2).generate(n, progress=False)
-    return (df[list(FEATURE_NAMES)].to_numpy(np.float32), df['label'].to_numpy(np.int8), df['simulation_id'].to_numpy(np.int64))
+    return (df[list(FEATURE_NAMES)].to_numpy(np.float32), df['label'].to_numpy(np.int8), df['simulation_id'].to_numpy(np.int64), {})
+
+def _build_graphs(spec:dict, n:int)->tuple:
+    "The cascade classifier's set: the labelled shocks on `n` networks, graphs flattened into one node and one edge table."
+    from rudra_ml.data.cascade_generator import generate_cascade_dataset
+    ds = generate_cascade_dataset(n, seed=spec['seed'], n_jobs=2, progress=False, **spec['generator'])
+    gs = ds.graphs
+    ptr = lambda sizes: np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    extra = {'node_ptr': ptr([g.num_nodes for g in gs]), 'edge_ptr': ptr([g.edge_index.shape[1] for g in gs]),
+             'edge_index': np.concatenate([g.edge_index.numpy() for g in gs], 1).astype(np.int64),
+             'edge_weight': np.concatenate([g.edge_weight.numpy() for g in gs]).astype(np.float32)}
+    X = np.concatenate([g.x.numpy() for g in gs]).astype(np.float32)
+    return X, ds.labels.astype(np.int8), ds.groups.astype(np.int64), extra
+
+def _build_windows(spec:dict, n:int)->tuple:
+    "The state forecaster's set: every window of `n` runs whose horizon misses the shock, as series and window positions."
+    from rudra_ml.data.timeseries_loader import generate_histories, make_windows
+    ws = make_windows(generate_histories(n, seed=spec['seed'], n_jobs=2, progress=False, **spec['generator']))
+    extra = {'series_id': np.asarray(ws.series_id, np.int64), 't_end': np.asarray(ws.t_end, np.int64),
+             'window': np.array([ws.window_size, ws.forecast_horizon], np.int64)}
+    return ws.series.numpy(), ws.labels.astype(np.int8), np.asarray(ws.simulation_id, np.int64), extra
+
+BUILDERS = {'default_predictor': _build_rows, 'cascade_classifier': _build_graphs, 'state_forecaster': _build_windows}
+
+def _read(f:Path, name:str, full:dict)->CommonSet|None:
+    "The set kept in `f` when its hash checks, else None."
+    try:
+        z = np.load(f)
+        extra = {k[6:]: z[k] for k in z.files if k.startswith('extra_')}
+        if str(z['hash']) == set_hash(full, z['X'], z['y'], z['groups'], extra):
+            return CommonSet(name, z['X'], z['y'], z['groups'], str(z['hash']), extra)
+    except (OSError, ValueError, KeyError): pass   # damaged: built again
+    return None
 
 def common_set(
     model_name:str,                # a model with a set in `COMMON_SETS`
     cache_dir:str|Path|None=None,  # where sets are kept (None: `<RUDRA_ML_DATA_PATH>/common_sets`)
-    simulations:int|None=None,     # fewer simulations, for tests (None: the set's own number; another number is another set)
+    simulations:int|None=None,     # fewer simulations (networks), for tests (None: the set's own number; another number is another set)
 )->CommonSet:
     "The common evaluation set of `model_name`: built once with its fixed seed, then read from disk (hash checked)."
     if check_model_name(model_name) not in COMMON_SETS: raise _no_set(model_name)
     spec = COMMON_SETS[model_name]
-    n = spec['simulations'] if simulations is None else int(simulations)
+    n = spec['simulations'] if simulations is None else check_int('simulations', simulations, 2)
     name = f"{model_name}-common-v{spec['version']}" + ('' if n == spec['simulations'] else f'-n{n}')
     f = Path(cache_dir or Path(ml_config.DATA_PATH)/'common_sets')/f'{name}.npz'
     full = {**spec, 'simulations': n, 'model': model_name}
-    if f.is_file():
-        try:
-            z = np.load(f)
-            if str(z['hash']) == set_hash(full, z['X'], z['y'], z['groups']): return CommonSet(name, z['X'], z['y'], z['groups'], str(z['hash']))
-        except (OSError, ValueError, KeyError): pass   # damaged: built again
-    X, y, g = _build(model_name, spec, n)
-    h = set_hash(full, X, y, g)
+    if f.is_file() and (cs := _read(f, name, full)) is not None: return cs
+    X, y, g, extra = BUILDERS[model_name](spec, n)
+    h = set_hash(full, X, y, g, extra)
     f.parent.mkdir(parents=True, exist_ok=True)
     tmp = f.with_suffix(f'.{np.random.default_rng().integers(1 << 30)}.tmp.npz')
-    np.savez(tmp, X=X, y=y, groups=g, hash=h); tmp.replace(f)
-    return CommonSet(name, X, y, g, h)
+    np.savez(tmp, X=X, y=y, groups=g, hash=h, **{f'extra_{k}': v for k, v in extra.items()}); tmp.replace(f)
+    return CommonSet(name, X, y, g, h, extra)
 
 # %% ../../nbs/monitoring/02_common_set.ipynb #16d369a3
 def log_losses(
@@ -95,20 +131,53 @@ def group_scores(
     return {str(k): [float(a), int(b)] for k, a, b in zip(g, s, n)}
 
 # %% ../../nbs/monitoring/02_common_set.ipynb #a2a8c798
+def _score_rows(cs:CommonSet, path:Path)->tuple:
+    "Per-row log losses of the default predictor's calibrated probabilities, and its headline metrics."
+    from rudra_ml.evaluation import binary_metrics
+    from rudra_ml.inference.predictor import DefaultPredictor
+    p = DefaultPredictor(model_path=path, strict=True).predict_features(cs.X, use_confidence=False)[0]
+    return log_losses(cs.y, p), binary_metrics(cs.y, p)
+
+def _score_graphs(cs:CommonSet, path:Path)->tuple:
+    "Per-graph log losses of the cascade classifier's calibrated 3-class probabilities, and its headline metrics."
+    from rudra_ml.inference.loading import load_model
+    from rudra_ml.training.cascade_classifier import cascade_metrics
+    model, _ = load_model('cascade_classifier', path, device='cpu')
+    e, y = cs.extra, cs.y.astype(np.int64)
+    nodes, edges = np.diff(e['node_ptr']), np.diff(e['edge_ptr'])
+    ei = e['edge_index'] + np.repeat(e['node_ptr'][:-1], edges)    # each graph's node positions, offset into the one table
+    p = model.predict(cs.X, ei, np.repeat(np.arange(len(nodes)), nodes), e['edge_weight'])[1].numpy().astype(np.float64)
+    m = cascade_metrics(p, y)
+    return -np.log(np.clip(p[np.arange(len(y)), y], LOG_LOSS_EPS, 1)), {k: m[k] for k in ('macro_f1', 'macro_auc', 'accuracy', 'ece')}
+
+def _score_windows(cs:CommonSet, path:Path)->tuple:
+    "Per-window squared forecast errors of the state forecaster, its RMSE beside persistence's, and its warnings' figures."
+    from rudra_ml.evaluation import binary_metrics
+    from rudra_ml.inference.loading import load_model
+    from rudra_ml.models.state_forecaster import apply_calibration, raw_risk_score
+    ews = load_model('state_forecaster', path, device='cpu')
+    (w, h), s, t = cs.extra['window'], cs.extra['series_id'][:, None], cs.extra['t_end'][:, None]
+    x, target = cs.X[s, t + np.arange(1 - w, 1)], cs.X[s, t + np.arange(1, h + 1)].astype(np.float64)
+    f = ews.forecast(x)
+    se = ((f - target)**2).mean((1, 2))
+    p = apply_calibration(raw_risk_score(f), ews.calibration)
+    m = {'rmse': float(np.sqrt(se.mean())), 'rmse_persistence': float(np.sqrt(((x[:, -1:] - target)**2).mean())),
+         'warning_log_loss': float(log_losses(cs.y, p).mean()), **{f'warning_{k}': v for k, v in binary_metrics(cs.y, p).items()}}
+    return se, m
+
+SCORERS = {'default_predictor': _score_rows, 'cascade_classifier': _score_graphs, 'state_forecaster': _score_windows}
+
 def score_checkpoint(
     model_name:str,               # a model with a common set
     path:str|Path,                # its checkpoint
     cache_dir:str|Path|None=None, # where sets are kept
     simulations:int|None=None,    # fewer simulations, for tests
 )->dict:
-    "The checkpoint's scores on the model's common set: per-simulation log-loss sums, the mean, headline metrics."
-    from rudra_ml.evaluation import binary_metrics
-    from rudra_ml.inference.predictor import DefaultPredictor
+    "The checkpoint's scores on the model's common set: per-simulation loss sums, the mean, headline metrics."
     cs = common_set(model_name, cache_dir, simulations)
-    p = DefaultPredictor(model_path=path, strict=True).predict_features(cs.X, use_confidence=False)[0]
-    ll = log_losses(cs.y, p)
-    return {'eval_set': cs.name, 'eval_hash': cs.hash, 'loss': 'log_loss', 'groups': group_scores(ll, cs.groups),
-            'mean_loss': float(ll.mean()), 'metrics': binary_metrics(cs.y, p), 'rows': int(len(cs.y))}
+    loss, metrics = SCORERS[model_name](cs, Path(path))
+    return {'eval_set': cs.name, 'eval_hash': cs.hash, 'loss': LOSSES[model_name], 'groups': group_scores(loss, cs.groups),
+            'mean_loss': float(loss.mean()), 'metrics': metrics, 'rows': int(len(cs.y))}
 
 # %% ../../nbs/monitoring/02_common_set.ipynb #ec3709fc
 class CommonSetScorer:
