@@ -18,13 +18,14 @@ from ..config import shipped_path, PROJECT_ROOT
 from ..engine.network import generate_network, TOPOLOGIES
 from ..training.job import ModelJob, Param, an_int, a_number, plot_learning_curves
 from .problem import (Problem, make_problem, clear, evaluate, measures, shortfall, fill,
-                                            budget_amount, MECHANISMS, BUDGET_SHARES)
+                                            budget_amount, MECHANISMS, BUDGET_SHARES, OBJECTIVE)
 from .baselines import greedy
 from .env import node_features, FEATURES
 
 # %% auto #0
-__all__ = ['REFINE_ROUNDS', 'random_problem', 'compress', 'candidate_rows', 'PolicyNet', 'InterventionPolicy', 'fold',
-           'load_policy', 'InterventionTrainer', 'score_policies', 'InterventionPolicyJob']
+__all__ = ['REFINE_ROUNDS', 'LOCAL_SEARCH_MAX_N', 'LOCAL_PARTS', 'random_problem', 'compress', 'candidate_rows', 'PolicyNet',
+           'InterventionPolicy', 'fold', 'load_policy', 'local_search', 'InterventionTrainer', 'score_policies',
+           'InterventionPolicyJob']
 
 # %% ../../nbs/interventions/03_policy.ipynb #65540907
 def random_problem(
@@ -68,14 +69,16 @@ class PolicyNet(nn.Module):
 
 # %% ../../nbs/interventions/03_policy.ipynb #e3bf8387
 REFINE_ROUNDS = 2   # take-back-and-refill rounds after the first fill
+LOCAL_SEARCH_MAX_N = 12   # networks this small also get `local_search` (simulator-checked moves of budget)
 
 class InterventionPolicy:
     "The learned rescue policy: `policy(problem, amount) -> allocation`."
     def __init__(self,
                  layers:list,     # [(W, b), ...] of the perceptron, standardisation folded into the first
                  meta:dict=None,  # what the checkpoint says of the model (metrics, data)
-                 refine:int=REFINE_ROUNDS):
-        self.layers, self.meta, self.refine = layers, meta or {}, refine
+                 refine:int=REFINE_ROUNDS,
+                 local_max_n:int=LOCAL_SEARCH_MAX_N):   # `local_search` up to this many institutions (0: never)
+        self.layers, self.meta, self.refine, self.local_max_n = layers, meta or {}, refine, local_max_n
 
     def scores(self, X:np.ndarray)->np.ndarray:
         "The model's score of each feature row."
@@ -86,7 +89,7 @@ class InterventionPolicy:
         return h.ravel()
 
     def __call__(self, problem:Problem, amount:float)->np.ndarray:
-        "The allocation: fill in score order, then `refine` rounds of taking back surpluses and refilling."
+        "The allocation: fill in score order, `refine` rounds of taking back surpluses and refilling, and on small networks `local_search`."
         with _one_blas_thread(): return self._allocate(problem, amount)
 
     def _allocate(self, problem:Problem, amount:float)->np.ndarray:
@@ -103,6 +106,8 @@ class InterventionPolicy:
             keep = b - np.minimum(b, np.maximum(o.equity - 1e-6*problem.system_equity, 0))*(b > 0)   # a cushion stays
             if problem.mechanism == 'debtrank': o = clear(problem, keep)   # DebtRank passes on distress, not only defaults
             b = keep + fill(shortfall(problem, o)*(keep == 0), order, amount - keep.sum())
+        if problem.n <= self.local_max_n:
+            b = min((local_search(problem, x, amount) for x in (b, np.zeros(problem.n))), key=lambda x: evaluate(problem, x)[OBJECTIVE])
         return b
 
 # %% ../../nbs/interventions/03_policy.ipynb #842cd8da
@@ -138,6 +143,43 @@ def load_policy(
     net = PolicyNet(**ck['model_config']); net.load_state_dict(ck['state_dict'])
     return InterventionPolicy(fold(net, np.asarray(ck['mean'], float), np.asarray(ck['std'], float)),
                               {k: ck.get(k) for k in ('metrics', 'data')})
+
+# %% ../../nbs/interventions/03_policy.ipynb #f2a3b4c5
+LOCAL_PARTS = (2, 4, 8)   # local-search step sizes: the budget over these
+
+def _best_move(problem:Problem, b:np.ndarray, amount:float, step:float, cand:np.ndarray, cur:float)->tuple:
+    "The best improving move of `step` (or all a holder has) between holders, candidates and the unspent rest: (objective, allocation) or None."
+    best, left = None, amount - b.sum()
+    for s in [-1, *np.flatnonzero(b > 0)]:                       # -1: the unspent rest
+        have = left if s < 0 else b[s]
+        for give in {min(step, have), have}:
+            if give <= 1e-12*amount: continue
+            for t in [-1, *cand]:
+                if t == s: continue
+                x = b.copy()
+                if s >= 0: x[s] -= give
+                if t >= 0: x[t] += give
+                v = evaluate(problem, x)[OBJECTIVE]
+                if v < cur - 1e-12*max(1.0, abs(cur)) and (best is None or v < best[0]): best = (v, x)
+    return best
+
+def local_search(
+    problem:Problem,
+    b:np.ndarray,               # the starting allocation (within the budget)
+    amount:float,               # the budget in currency
+    parts:tuple=LOCAL_PARTS,    # step sizes: `amount / part`, coarse to fine
+    max_rounds:int=30,          # improving moves per step size at most
+)->np.ndarray:
+    "Best-improvement hill climb over pairwise moves of budget, each checked with the simulator; never worse than `b`."
+    cand = np.flatnonzero(shortfall(problem) > 0)
+    b = np.asarray(b, float).copy()
+    cur = evaluate(problem, b)[OBJECTIVE]
+    for k in parts:
+        for _ in range(check_int('max_rounds', max_rounds, 0)):
+            mv = _best_move(problem, b, amount, amount/k, cand, cur)
+            if mv is None: break
+            cur, b = mv
+    return b
 
 # %% ../../nbs/interventions/03_policy.ipynb #ae9ecdbe
 class InterventionTrainer:
