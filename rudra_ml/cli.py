@@ -22,6 +22,7 @@ from .models.cascade_classifier import CascadeRiskMonitor, load_cascade_classifi
 from .checkpoint import CheckpointError
 from .registry.model_manager import MODEL_NAMES, ModelRegistry
 from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
+from .interventions.recommend import report_section, report_md, report_lines
 import rudra_ml.monitoring.common_set   # the registry's gate scores checkpoints on the common evaluation sets
 
 # %% auto #0
@@ -268,6 +269,7 @@ def _report(s:dict, network:str)->str:
         md += [f"ML on uses the shipped default predictor and cascade classifier (`{s['ml_checkpoint']}`): no model was trained for this run.\n"]
     if s.get('registry') is not None: md += _registry_md(s['training'], s['registry'])
     md += _effects_md(s)
+    md += report_md(s['intervention'])
     md.append(f"Simulated in {s['simulate_s']} s ({s['simulations']} runs); the whole job ran in {s['elapsed_s']} s.\n")
     return '\n'.join(md)
 
@@ -350,6 +352,7 @@ def run_main_job(
                **({'ml_checkpoint': str(checkpoint_path('default_predictor').parent.parent)} if ml and not train else {}),
                **paired_summary(modes, shock_list),
                'simulations': sum(len(rs) for r in modes.values() for rs in r.values()), 'simulate_s': round(time.perf_counter() - t1, 3)}
+    summary['intervention'] = report_section(g, max(shock_list), eng.contagion)   # whom a 1% budget rescues after the largest shock
     _plot(modes['ml_off'], out/'simulation.png')
     if ml: _plot(modes['ml_on'], out/'simulation_ml.png', risk=True)
     _plot_effects(summary, out/'effects.png')
@@ -507,6 +510,7 @@ def _main_job(a)->None:
         print(f"shock {float(k):.0%}: defaults {_pm(e['ml_off']['defaults'])}, equity lost {_pm(e['ml_off']['equity_lost'], 100, ' pp')}"
               + (f"; ML on - off: defaults {_pm(e['ml_on_minus_off']['defaults'])}, equity lost {_pm(e['ml_on_minus_off']['equity_lost'], 100, ' pp')}"
                  if 'ml_on_minus_off' in e else ''))
+    print('\n'.join(report_lines(s['intervention'])))
     print(f"simulated in {s['simulate_s']} s; report: {Path(a.out)/'report.md'}")
 
 # %% ../nbs/99_cli.ipynb #8ffe2752

@@ -25,6 +25,8 @@ def test_main_job_writes_report(tmp_path, bin_dir, env, root):
     for f in ('simulation.png', 'simulation_ml.png', 'effects.png'): assert (out/f).stat().st_size > 10_000, f
     report = (out/'report.md').read_text()
     assert '| common loan shock | defaults, ML off | defaults, ML on | defaults, ML on - off |' in report
+    assert '## With a budget of 1% of system equity: rescue these' in report and 'rescue:' in r.stdout   # the learned policy, largest shock
+    assert s['intervention']['shock'] == 0.5 and s['intervention']['with']['loss'] <= s['intervention']['without']['loss']
     assert (out/'models'/'default_predictor'/'best_model.pt').exists() and 0 <= s['training']['default_predictor']['val_auc'] <= 1
     for m in ('cascade_classifier', 'state_forecaster'):
         assert (out/'models'/m/'best_model.pt').exists() and m in s['training'], m

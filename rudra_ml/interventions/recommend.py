@@ -17,7 +17,8 @@ from .baselines import HEURISTICS, greedy, no_intervention
 from ..engine.network import generate_network, eba_network, TOPOLOGIES
 
 # %% auto #0
-__all__ = ['default_policy', 'recommend', 'EngineIntervention', 'add_intervene_parser', 'intervene_cli']
+__all__ = ['GREEDY_REPORT_MAX_N', 'default_policy', 'recommend', 'EngineIntervention', 'add_intervene_parser', 'intervene_cli',
+           'report_section', 'report_md', 'report_lines']
 
 # %% ../../nbs/interventions/04_recommend.ipynb #2c2db727
 _POLICY = None
@@ -100,3 +101,51 @@ def intervene_cli(a)->dict:
     for name, m in {'no intervention': r['without'], 'learned policy': r['with'], **r['baselines']}.items():
         print(f"  {name:22s} loss {100*m['loss']:7.2f} pts  defaults {m['defaults']:3d}  defaulted assets {100*m['defaulted_assets']:5.1f}%")
     return r
+
+# %% ../../nbs/interventions/04_recommend.ipynb #c4a9e2f3
+GREEDY_REPORT_MAX_N = 200   # the report adds the greedy oracle up to this many institutions (it clears once per candidate and step)
+
+def report_section(
+    network,                        # the main job's network (nx.DiGraph or BalanceSheets)
+    shock:float,                    # its shock: the share of loans lost
+    mechanism:str='eisenberg_noe',  # its contagion mechanism, one of MECHANISMS
+    budget:float=0.01,              # share of pre-shock system equity
+    policy=None,                    # None: the shipped learned policy
+)->dict:
+    "The report's rescue section: the learned allocation, the measures without and with it, the best heuristic (and greedy on small networks)."
+    r = recommend(network, shock, budget, mechanism, policy=policy, baselines=False)
+    pb = make_problem(network, shock, mechanism=mechanism)
+    heur = {name: evaluate(pb, f(pb, r['budget_amount'])) for name, f in HEURISTICS.items()}
+    best = min(heur, key=lambda k: (heur[k][OBJECTIVE], k))
+    out = {k: r[k] for k in ('objective', 'mechanism', 'budget', 'budget_amount', 'allocation', 'spent', 'without', 'with', 'decision_ms', 'note')}
+    out.update(shock=float(shock), best_heuristic={'name': best, **heur[best]})
+    if pb.n <= GREEDY_REPORT_MAX_N: out['greedy'] = evaluate(pb, greedy(pb, r['budget_amount']))
+    return out
+
+def _compared(sec:dict)->list:
+    "(label, measures) of the policies the section compares."
+    return [('no intervention', sec['without']), ('learned policy', sec['with']),
+            (f"best heuristic ({sec['best_heuristic']['name']})", sec['best_heuristic'])] + (
+            [('greedy oracle', sec['greedy'])] if 'greedy' in sec else [])
+
+def _rescue(sec:dict, most:int=None)->str:
+    "Who is rescued, with how much, in one phrase (the `most` largest rescues, None: all)."
+    a = sec['allocation'][:most]
+    more = len(sec['allocation']) - len(a)
+    return (', '.join(f"{x['name']} ({x['amount']:,.1f})" for x in a) or 'nobody') + (f" and {more} more" if more else '')
+
+def report_md(sec:dict)->list:
+    "The section as markdown lines of the main job's report."
+    head = (f"## With a budget of {sec['budget']:.0%} of system equity: rescue these\n\n"
+            f"After the {sec['shock']:.0%} shock under {sec['mechanism']} clearing, the learned policy spends {sec['spent']:,.1f} of "
+            f"{sec['budget_amount']:,.1f} on: {_rescue(sec)}" + (f" ({sec['note']})" if sec['note'] else '') +
+            f". Decided in {sec['decision_ms']:.1f} ms; the objective is the system loss ({sec['objective']}: shock, default costs and "
+            "fire-sale losses, in points of system equity).\n")
+    table = ["| policy | loss (pts) | defaults | defaulted assets |", "|---|---|---|---|"] + [
+        f"| {name} | {100*m['loss']:.2f} | {m['defaults']} | {100*m['defaulted_assets']:.1f}% |" for name, m in _compared(sec)]
+    return [head, '\n'.join(table) + '\n']
+
+def report_lines(sec:dict)->list:
+    "The section as the lines the main job prints."
+    return [f"with a budget of {sec['budget']:.0%} of system equity after the {sec['shock']:.0%} shock, rescue: {_rescue(sec, 8)}"] + [
+        f"  {name:34s} loss {100*m['loss']:6.2f} pts, defaults {m['defaults']:3d}" for name, m in _compared(sec)]
