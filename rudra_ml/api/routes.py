@@ -23,6 +23,7 @@ from .store import network_out, parse_network
 from .guards import public_text
 from .predictions import explain_row, predict_rows
 from .operations import health_drift
+from .hot_path import answer
 
 # %% auto #0
 __all__ = ['predict_routes', 'network_routes', 'train_routes', 'registry_routes', 'health_routes', 'docs_routes']
@@ -36,9 +37,7 @@ def predict_routes(
     @app.post(f'{PREFIX}/predict', response_model=Prediction, responses=error_responses(400, 413, 422), tags=['predict'])
     async def predict(req:PredictRequest)->Prediction:
         "Default probability of one institution (the spec's request and response)."
-        net = svc.store.find(req.institution_id, req.network_id, 'institution_id')
-        out = await svc.coalescer.predict(req, net)   # a `Prediction`, validated when it was built: written out as it is
-        return Response(out.model_dump_json(), media_type='application/json')
+        return Response(await answer(svc, req), media_type='application/json')   # validated when it was built: written out as it is
 
     @app.post(f'{PREFIX}/predict/batch', response_model=BatchPrediction, responses=error_responses(400, 413, 422), tags=['predict'])
     async def predict_batch(req:BatchRequest)->BatchPrediction:

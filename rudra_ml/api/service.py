@@ -24,6 +24,7 @@ from ..tasks.liveness import liveness_store, reap
 from .schemas import EBA_ID, PREFIX, PredictRequest
 from .store import NetworkStore
 from .coalescer import Coalescer
+from .hot_path import HotPredict
 from .guards import BodyLimit, token_guard
 from .routes import predict_routes, network_routes, train_routes, registry_routes, health_routes, docs_routes
 from .interventions import add_intervention_routes
@@ -39,7 +40,7 @@ class Service:
     "What the routes share: the serving model, the networks, the registry, the training tasks' records."
     def __init__(self, cfg:MLConfig):
         self.cfg = cfg
-        self.serving = self.registry = self.coalescer = None
+        self.serving = self.registry = self.coalescer = self.hot_path = None
         self.store = NetworkStore(cfg.API_MAX_NETWORKS, ml_tasks.data_dir(cfg)/'api_networks')   # uploads shared by the worker processes
         self.tasks_dir = ml_tasks.data_dir(cfg)/'api_tasks'
         self.celery = ml_tasks.make_app(cfg)   # sends to the workers of these settings (`rudra-ml worker` with the same RUDRA_ML_*)
@@ -68,6 +69,7 @@ class Service:
 # %% ../../nbs/api/00_service.ipynb #b0ccf555
 def create_app(
     cfg:MLConfig|None=None, # settings (None: `ml_config`, the RUDRA_ML_* environment)
+    hot_path:bool=True,     # answer well-formed `POST /predict` requests without the FastAPI stack (`api.hot_path`)
 )->FastAPI:
     "The service: routes under `PREFIX`, bearer-token guard on mutating routes, body limit, offline `/docs`."
     from contextlib import asynccontextmanager
@@ -80,6 +82,7 @@ def create_app(
                   summary='Default prediction, training, model registry of the RUDRA platform (spec "API Reference")')
     app.state.service = svc
     app.add_middleware(BodyLimit, max_bytes=cfg.API_MAX_BODY_BYTES)
+    if hot_path: app.add_middleware(HotPredict, svc=svc, max_bytes=cfg.API_MAX_BODY_BYTES)   # added last: the outermost
     guard = [Depends(token_guard(cfg.API_TOKEN.get_secret_value() if cfg.API_TOKEN else None))]
     predict_routes(app, svc)
     network_routes(app, svc, guard)
