@@ -10,7 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 
 # %% auto #0
-__all__ = ['check_range', 'check_number', 'check_int', 'check_pair']
+__all__ = ['check_range', 'check_number', 'check_int', 'check_pair', 'check_names']
 
 # %% ../nbs/01_checks.ipynb #76515270
 def _interval(lo:float, hi:float, lo_open:bool=False)->str:
@@ -79,3 +79,17 @@ def check_pair(
         cmp = '<' if lo_open else '<='
         raise ValueError(f"{name} must satisfy {lo:g} {cmp} low <= high <= {hi:g}{' (integers)' if integer else ''}, got {value!r}")
     return (int(a), int(b)) if integer else (a, b)
+
+# %% ../nbs/01_checks.ipynb #6c730601
+def check_names(
+    field:str,    # what a name is, singular, used in the error message ('regime', 'mechanism', ...)
+    names,        # one name, a list of names, or None for all of `accepted`
+    accepted,     # the accepted names, in order
+)->tuple:
+    "`names` as a tuple of accepted names (all of them for None); a `ValueError` naming an unknown one, or an empty selection, and the accepted names."
+    accepted = tuple(accepted)
+    names = accepted if names is None else (names,) if isinstance(names, str) else tuple(names)
+    bad = [n for n in names if n not in accepted]
+    if bad: raise ValueError(f"unknown {field} {bad[0]!r}; accepted: {', '.join(map(str, accepted))}")
+    if not names: raise ValueError(f"{field}s must name at least one of {', '.join(map(str, accepted))}")
+    return names

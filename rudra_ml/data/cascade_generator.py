@@ -25,8 +25,8 @@ from .splits import group_split
 
 # %% auto #0
 __all__ = ['CASCADE_CLASSES', 'CascadeLabelParams', 'default_share', 'cascade_class', 'ScenarioOutcome', 'simulate_scenario',
-           'NetworkParams', 'ScenarioParams', 'sample_network', 'sample_shock', 'CascadeDataset', 'network_scenarios',
-           'generate_cascade_dataset']
+           'NetworkParams', 'ScenarioParams', 'sample_network', 'sample_shock', 'GraphDataset', 'CascadeDataset',
+           'network_scenarios', 'generate_cascade_dataset']
 
 # %% ../../nbs/data/03_cascade_generator.ipynb #fbd9689f
 CASCADE_CLASSES = ('no_cascade', 'local_cascade', 'systemic_cascade')
@@ -155,10 +155,10 @@ def sample_shock(
 
 # %% ../../nbs/data/03_cascade_generator.ipynb #710c6542
 @dataclass
-class CascadeDataset:
-    "Labelled network states: PyG graphs (with `y`) and one metadata row per graph."
-    graphs:list            # torch_geometric Data, x [N, 10], edge_index, edge_weight, y [1]
-    meta:pd.DataFrame      # network, topology, n, edges, shock_mean, direct_fraction, direct_share (`default_share` of the direct defaults), contagion_fraction, default_fraction, asset_fraction, share, label
+class GraphDataset:
+    "PyG graphs and one metadata row per graph, split by the network each was drawn on (the base of the graph data sets)."
+    graphs:list            # torch_geometric Data
+    meta:pd.DataFrame      # one row per graph, with a `network` column
 
     def __post_init__(self):
         if len(self.graphs) != len(self.meta): raise ValueError(f"graphs ({len(self.graphs)}) and meta ({len(self.meta)}) must have one row per graph")
@@ -166,13 +166,20 @@ class CascadeDataset:
     def __len__(self)->int: return len(self.graphs)
     def __getitem__(self, i)->Data: return self.graphs[i]
     @property
-    def labels(self)->np.ndarray:
-        "The class of each graph (an index into `CASCADE_CLASSES`)."
-        return self.meta['label'].to_numpy()
-    @property
     def groups(self)->np.ndarray:
         "The network each graph was drawn on: the unit that splits keep together."
         return self.meta['network'].to_numpy()
+
+@dataclass
+class CascadeDataset(GraphDataset):
+    "Labelled network states: PyG graphs (with `y`) and one metadata row per graph."
+    graphs:list            # torch_geometric Data, x [N, 10], edge_index, edge_weight, y [1]
+    meta:pd.DataFrame      # network, topology, n, edges, shock_mean, direct_fraction, direct_share (`default_share` of the direct defaults), contagion_fraction, default_fraction, asset_fraction, share, label
+
+    @property
+    def labels(self)->np.ndarray:
+        "The class of each graph (an index into `CASCADE_CLASSES`)."
+        return self.meta['label'].to_numpy()
     def class_counts(self)->list:
         "Graphs per class, in the order of `CASCADE_CLASSES`."
         return np.bincount(self.labels, minlength=len(CASCADE_CLASSES)).tolist()

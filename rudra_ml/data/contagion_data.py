@@ -15,14 +15,14 @@ from scipy import sparse
 from torch_geometric.data import Data
 
 from ..config import ml_config
-from ..checks import check_int, check_pair
+from ..checks import check_int, check_pair, check_names
 from ..evaluation import undecided_rows
 from ..engine.network import BALANCE_SHEET_REGIMES, BalanceSheets, TOPOLOGIES, eba_network, generate_network, to_arrays
 from ..engine.params import MarketParams
 from ..engine.simulation import SimulationEngine, SystemState
 from ..features.extractor import FEATURE_GROUPS, FEATURE_NAMES, FeatureExtractor
 from ..features.graph_converter import CALM, NODE_FEATURES, cascade_node_features, exposure_edges, signed_equity
-from .cascade_generator import CascadeLabelParams, NetworkParams, cascade_class, default_share, sample_network, sample_shock
+from .cascade_generator import GraphDataset, CascadeLabelParams, NetworkParams, cascade_class, default_share, sample_network, sample_shock
 from .runner import run_simulations
 from .splits import group_split
 
@@ -41,11 +41,7 @@ def check_mechanisms(
     names=None, # mechanism names (a list, one name, or None for all of MECHANISMS)
 )->tuple:
     "`names` as a tuple of `MECHANISMS` keys; a `ValueError` naming an unknown one and the accepted names."
-    names = tuple(MECHANISMS) if names is None else (names,) if isinstance(names, str) else tuple(names)
-    bad = [n for n in names if n not in MECHANISMS]
-    if bad: raise ValueError(f"unknown mechanism {bad[0]!r}; accepted: {', '.join(MECHANISMS)}")
-    if not names: raise ValueError(f"mechanisms must name at least one of {', '.join(MECHANISMS)}")
-    return names
+    return check_names('mechanism', names, MECHANISMS)
 
 def mechanism_engine(
     network:nx.DiGraph, # the network
@@ -186,19 +182,10 @@ def to_graph(
                 y=torch.tensor([a['label']]), mechanism=torch.tensor([mechanism]), num_nodes=len(a['x']))
 
 @dataclass
-class ContagionDataset:
+class ContagionDataset(GraphDataset):
     "Scenario graphs with institution and system labels, and one metadata row per graph."
     graphs:list          # PyG `Data` (see `to_graph`)
     meta:pd.DataFrame    # network, shock, mechanism, regime, topology, eba, n, edges, shock_mean, label, share, ...
-    def __post_init__(self):
-        if len(self.graphs) != len(self.meta): raise ValueError(f"graphs ({len(self.graphs)}) and meta ({len(self.meta)}) must have one row per graph")
-        self.meta = self.meta.reset_index(drop=True)
-    def __len__(self)->int: return len(self.graphs)
-    def __getitem__(self, i)->Data: return self.graphs[i]
-    @property
-    def groups(self)->np.ndarray:
-        "The network of each graph: the unit splits keep together."
-        return self.meta['network'].to_numpy()
     def __repr__(self):
         return (f"ContagionDataset({len(self)} scenarios, {self.meta['network'].nunique()} networks, {int(self.meta['n'].sum())} institution rows, "
                 f"mechanisms {sorted(self.meta['mechanism'].unique())})")

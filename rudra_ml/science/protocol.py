@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..checks import check_int
+from ..checks import check_int, check_names
 from ..evaluation import METRICS, HIGHER_IS_BETTER, evaluate_scores, undecided_rows
 from ..engine.simulation import MarketParams
 from ..engine.network import eba_network
@@ -65,11 +65,7 @@ def check_regimes(
     names=None, # regime names (a list, one name, or None for all of REGIMES)
 )->tuple:
     "`names` as a tuple of `REGIMES` keys; a `ValueError` naming an unknown one and the accepted names."
-    names = tuple(REGIMES) if names is None else (names,) if isinstance(names, str) else tuple(names)
-    bad = [n for n in names if n not in REGIMES]
-    if bad: raise ValueError(f"unknown regime {bad[0]!r}; accepted: {', '.join(REGIMES)}")
-    if not names: raise ValueError(f"regimes must name at least one of {', '.join(REGIMES)}")
-    return names
+    return check_names('regime', names, REGIMES)
 
 # %% ../../nbs/science/00_protocol.ipynb #13404aec
 def regime_specs(

@@ -23,7 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..config import ml_config
-from ..checks import check_int
+from ..checks import check_int, check_names
 from ..checkpoint import ARTIFACTS, RESULT_KEYS, check_results, save_checkpoint, write_model_card, write_results
 from ..evaluation import METRICS, evaluate_scores, protocol_metrics, protocol_notes, spliced_estimate, undecided_rows
 from ..calibration import _np, fit_temperature, calibration_nll, expected_calibration_error, best_f1_threshold, plot_reliability
@@ -248,11 +248,7 @@ def check_baselines(
     names=None, # baseline names (a list, one name, or None for all of BASELINES)
 )->tuple:
     "`names` as a tuple of `BASELINES`; a `ValueError` naming an unknown one and the accepted names."
-    names = BASELINES if names is None else (names,) if isinstance(names, str) else tuple(names)
-    bad = [n for n in names if n not in BASELINES]
-    if bad: raise ValueError(f"unknown baseline {bad[0]!r}; accepted: {', '.join(BASELINES)}")
-    if not names: raise ValueError(f"baselines must name at least one of {', '.join(BASELINES)}")
-    return names
+    return check_names('baseline', names, BASELINES)
 
 # %% ../../nbs/training/02_default_predictor.ipynb #c4a1e005
 def _learned(seed:int)->dict:
