@@ -6,6 +6,7 @@
 from __future__ import annotations
 import contextvars
 import os
+import threading
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from ..engine.network import generate_network
 from ..engine.simulation import ShockParams, SimulationEngine
 
 # %% auto #0
-__all__ = ['SimulationSpec', 'resolve_jobs', 'run_simulations', 'simulation_mapper']
+__all__ = ['IMPORTING_THREADS', 'SimulationSpec', 'resolve_jobs', 'join_importing_threads', 'run_simulations',
+           'simulation_mapper']
 
 # %% ../../nbs/data/00_runner.ipynb #3cf987f6
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class SimulationSpec:
         return self.engine().run_simulation(shock=self.shock_vector(), shock_step=self.shock_step, **kw)
 
 # %% ../../nbs/data/00_runner.ipynb #f7aace67
+IMPORTING_THREADS = ('rudra_ml-registry-warm-up',)  # names of the package's threads that import modules
 _MAPPER = contextvars.ContextVar('rudra_ml_simulation_mapper', default=None)  # set by `simulation_mapper` (below)
 
 def resolve_jobs(
@@ -73,6 +76,11 @@ def resolve_jobs(
     "The number of worker processes `n_jobs` stands for."
     if n_jobs is None or n_jobs == -1: return os.cpu_count() or 1
     return check_int('n_jobs', n_jobs, 1)
+
+def join_importing_threads():
+    "Wait for the package's threads that import modules (`IMPORTING_THREADS`): a fork while one runs can hang the child."
+    for t in threading.enumerate():
+        if t.name in IMPORTING_THREADS and t is not threading.current_thread(): t.join()
 
 def run_simulations(
     fn:Callable,             # fn(spec) -> result of one simulation
@@ -86,6 +94,7 @@ def run_simulations(
     if (mapper := _MAPPER.get()) is not None: return list(mapper(fn, specs, progress=progress, desc=desc))
     bar = dict(total=len(specs), desc=desc, disable=not progress)
     if n_jobs == 1 or len(specs) < 2*n_jobs: return [fn(s) for s in tqdm(specs, **bar)]
+    join_importing_threads()
     with ProcessPoolExecutor(n_jobs, mp_context=get_context('fork')) as ex:
         return list(tqdm(ex.map(fn, specs, chunksize=max(1, len(specs)//(8*n_jobs))), **bar))
 

@@ -210,10 +210,10 @@ def run(self:ModelJob,
     "Run the job: data, (search,) train, evaluate on the test simulations, save, plot, (track and register, promote if better)."
     p = self.check(kwargs)
     folder = run_folder(self.name, save_dir)
-    if track: warm_up(tracking_uri)   # MLflow gets ready while the job trains
     t, t0 = {}, time.perf_counter()
     training_logger().info(f"job {self.name} into {folder}: {p}")
     data = _timed(t, 'data_s', self.data, p, progress)
+    if track: warm_up(tracking_uri)   # MLflow gets ready while the job trains (not before: the data step forks workers)
     trainer = self.trainer(p)
     best = _timed(t, 'search_s', self.search, trainer, data, p)
     res = self.train(trainer, data, p, progress, on_epoch)
