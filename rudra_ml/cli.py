@@ -24,6 +24,7 @@ from .registry.model_manager import MODEL_NAMES, ModelRegistry
 from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
 from .interventions.recommend import report_section, report_md, report_lines
 import rudra_ml.monitoring.common_set   # the registry's gate scores checkpoints on the common evaluation sets
+import rudra_ml.interventions.policy   # the intervention policy's training job, common set and scorer register themselves
 
 # %% auto #0
 __all__ = ['OUTCOMES', 'PATHS', 'REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'parse_seeds',

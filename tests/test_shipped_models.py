@@ -1,4 +1,4 @@
-"The three shipped models share one set of artefacts and one result schema (issue: the house)."
+"The shipped models of the registry share one set of artefacts and one result schema (issue: the house)."
 import json
 from pathlib import Path
 
@@ -9,9 +9,10 @@ from rudra_ml.config import SHIPPED_MODELS, shipped_path
 from rudra_ml.models.cascade_classifier import CascadeClassifierGNN
 from rudra_ml.models.default_predictor import DefaultPredictorModel
 from rudra_ml.models.state_forecaster import StateForecastLSTM
+from rudra_ml.interventions.policy import PolicyNet
 
 MODEL_CLS = {'default_predictor': DefaultPredictorModel, 'cascade_classifier': CascadeClassifierGNN,
-             'state_forecaster': StateForecastLSTM}
+             'state_forecaster': StateForecastLSTM, 'intervention_policy': PolicyNet}
 
 
 @pytest.mark.parametrize('model', SHIPPED_MODELS)
@@ -31,7 +32,7 @@ def test_shipped_artefacts(model):
 
 
 def test_one_schema():
-    "results.json of the three models: the schema's keys, a flat `metrics` of numbers, `timings` in seconds."
+    "results.json of the registry's models: the schema's keys, a flat `metrics` of numbers, `timings` in seconds."
     for m in SHIPPED_MODELS:
         res = json.loads((shipped_path('ml_models', m)/ARTIFACTS['results']).read_text())
         assert set(RESULT_KEYS) <= set(res), (m, set(res))

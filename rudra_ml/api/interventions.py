@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from ..engine.network import eba_network
 from ..engine.data_model import DENSE_MAX
 from ..interventions.problem import MECHANISMS
-from ..interventions.recommend import recommend
+from ..interventions.recommend import default_policy, recommend
 from .schemas import PREFIX, EBA_ID, NetworkId, NetworkIn, Strict, error_responses, field_error
 from .store import parse_network
 
@@ -57,6 +57,7 @@ class InterventionOut(BaseModel):
     baselines:dict[str, Measures]|None = None
     decision_ms:float
     note:str
+    policy_version:int|None = Field(None, description="the registry's version of the learned policy that answered (0: the shipped checkpoint)")
 
 # %% ../../nbs/api/07_interventions.ipynb #24705245
 @lru_cache(maxsize=1)
@@ -81,7 +82,7 @@ def _network(svc, req:InterventionRequest):
 
 def add_intervention_routes(
     app:FastAPI,  # the app
-    svc,          # the `Service`: its network store
+    svc,          # the `Service`: its network store and registry (None: inline networks, the default registry)
 ):
     "POST /interventions/recommend: a read, no token."
     @app.post(f'{PREFIX}/interventions/recommend', response_model=InterventionOut, response_model_by_alias=True,
@@ -89,7 +90,7 @@ def add_intervention_routes(
     def recommend_route(req:InterventionRequest)->InterventionOut:
         "Who to rescue, and with how much: the learned policy's allocation, the loss with and without it, the baselines'."
         g = _network(svc, req)
-        try: out = recommend(g, req.shock, req.budget, req.mechanism, baselines=req.baselines)
+        try: out = recommend(g, req.shock, req.budget, req.mechanism, policy=default_policy(None if svc is None else svc.cfg.MLFLOW_TRACKING_URI), baselines=req.baselines)
         except ValueError as e: raise field_error('network_id' if req.network is None else 'network', str(e)) from None
         try: json.dumps(out, allow_nan=False)
         except ValueError: raise field_error('network', 'the amounts are too large to clear in floating point (an infinite or NaN result)') from None

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from ..features.request_features import row_features
 import rudra_ml.monitoring.common_set   # sets the registry gate's scorer for the promote route
+import rudra_ml.interventions.policy   # the intervention policy's training job, common set and scorer register themselves
 from ..monitoring.drift import DriftMonitor
 from ..monitoring.observations import ObservationStore
 from ..registry.model_manager import RegistryUnavailable

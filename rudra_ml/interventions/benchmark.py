@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from ..engine.network import generate_network, eba_network, TOPOLOGIES
 from .problem import make_problem, evaluate, budget_amount, MECHANISMS, BUDGET_SHARES, OBJECTIVE
 from .baselines import HEURISTICS, greedy, exhaustive, no_intervention
-from .recommend import recommend, default_policy
+from .recommend import recommend, shipped_policy
 
 # %% auto #0
 __all__ = ['held_out_networks', 'run_cases', 'paired_ci', 'budget_figures', 'small_gap', 'recommend_ms', 'ppo_check',
@@ -148,7 +148,7 @@ def ppo_check(
         B, none = budget_amount(pb, share), info['none']['loss']
         red['ppo'].append(r)
         red['greedy'].append(100*(none - evaluate(pb, greedy(pb, B))['loss']))
-        red['learned'].append(100*(none - evaluate(pb, default_policy()(pb, B))['loss']))
+        red['learned'].append(100*(none - evaluate(pb, shipped_policy()(pb, B))['loss']))
     R = {k: np.array(v) for k, v in red.items()}
     return {'timesteps': int(timesteps), 'n': n, 'eval_problems': eval_problems, 'train_s': train_s,
             'reduction': {k: float(v.mean()) for k, v in R.items()},
@@ -176,7 +176,7 @@ def benchmark_section(
     rl_timesteps:int=10_000, # PPO's environment steps (`ppo_check`; 0: skip)
 )->dict:
     "The `interventions` section of bench/results.json, and its plot `interventions.png` in `out`."
-    policy = default_policy() if policy is None else policy
+    policy = shipped_policy() if policy is None else policy
     t0 = time.perf_counter()
     rows = run_cases(policy, quick)
     red = {k: _reduction(rows, k) for k in ('learned', 'greedy')}

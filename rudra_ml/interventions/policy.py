@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from threadpoolctl import ThreadpoolController
 from torch import nn
@@ -17,15 +18,19 @@ from ..checkpoint import save_checkpoint, read_checkpoint, write_model_card, wri
 from ..config import shipped_path, PROJECT_ROOT
 from ..engine.network import generate_network, TOPOLOGIES
 from ..training.job import ModelJob, Param, an_int, a_number, plot_learning_curves
+from ..training.trainer import JOBS
+from ..monitoring.common_set import BUILDERS, COMMON_SETS, LOSSES, SCORERS
+from ..registry.model_manager import ServingCheckpoint
 from .problem import (Problem, make_problem, clear, evaluate, measures, shortfall, fill,
-                                            budget_amount, MECHANISMS, BUDGET_SHARES, OBJECTIVE)
+                                            budget_amount, MECHANISMS, BUDGET_SHARES, OBJECTIVE, SPARSE_FROM)
 from .baselines import greedy
 from .env import node_features, FEATURES
 
 # %% auto #0
-__all__ = ['REFINE_ROUNDS', 'LOCAL_SEARCH_MAX_N', 'LOCAL_PARTS', 'random_problem', 'compress', 'candidate_rows', 'PolicyNet',
-           'InterventionPolicy', 'fold', 'load_policy', 'local_search', 'InterventionTrainer', 'score_policies',
-           'InterventionPolicyJob']
+__all__ = ['REFINE_ROUNDS', 'LOCAL_SEARCH_MAX_N', 'LOCAL_PARTS', 'POLICY_SET', 'PROBLEM_COLUMNS', 'random_problem', 'compress',
+           'candidate_rows', 'PolicyNet', 'InterventionPolicy', 'fold', 'load_policy', 'local_search',
+           'InterventionTrainer', 'score_policies', 'InterventionPolicyJob', 'problems_to_arrays',
+           'problems_from_arrays', 'score_problems', 'policy_loader']
 
 # %% ../../nbs/interventions/03_policy.ipynb #65540907
 def random_problem(
@@ -293,3 +298,62 @@ class InterventionPolicyJob(ModelJob):
     def evaluate(self, trainer, data:dict, res:dict)->dict:
         s = score_policies(data['test'], trainer.policy())
         return {'metrics': {f'test_{k}': v for k, v in s.items()}}
+
+# %% ../../nbs/interventions/03_policy.ipynb #acb91851
+POLICY_SET = {'version': 1, 'simulations': 40, 'seed': 90_213, 'generator': {'n_range': (20, 100)}}   # the policy's common set
+PROBLEM_COLUMNS = ('cash', 'securities', 'loans', 'ext', 'equity0', 'total_assets0', 'shock')   # a problem's arrays per institution
+
+def problems_to_arrays(
+    problems:list, # [(problem, budget share)]
+)->tuple:
+    "The problems as a common set's arrays: institutions' columns (X), budget shares (y), problem of each share (groups), layout (extra)."
+    coo = [sp.coo_matrix(pb.L) for pb, _ in problems]
+    ptr = lambda sizes: np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    X = np.vstack([np.column_stack([np.asarray(getattr(pb, c), np.float64) for c in PROBLEM_COLUMNS]) for pb, _ in problems])
+    extra = {'node_ptr': ptr([pb.n for pb, _ in problems]), 'edge_ptr': ptr([m.nnz for m in coo]),
+             'edge_index': np.concatenate([np.vstack([m.row, m.col]) for m in coo], 1).astype(np.int64),
+             'edge_amount': np.concatenate([m.data for m in coo]).astype(np.float64),
+             'mechanism': np.array([MECHANISMS.index(pb.mechanism) for pb, _ in problems], np.int64),
+             'params': np.array([[pb.recovery, pb.price_impact, pb.market_cap] for pb, _ in problems], np.float64)}
+    return X, np.array([s for _, s in problems], np.float64), np.arange(len(problems), dtype=np.int64), extra
+
+def problems_from_arrays(
+    X:np.ndarray, y:np.ndarray, extra:dict, # `problems_to_arrays`'s arrays (e.g. a `CommonSet`'s)
+)->list:
+    "The [(problem, budget share)] the arrays hold (institutions named by position)."
+    out, (npt, ept) = [], (extra['node_ptr'], extra['edge_ptr'])
+    for k, share in enumerate(y):
+        cols, (i, j) = X[npt[k]:npt[k + 1]], extra['edge_index'][:, ept[k]:ept[k + 1]]
+        n = len(cols)
+        L = sp.csr_matrix((extra['edge_amount'][ept[k]:ept[k + 1]], (i, j)), shape=(n, n))
+        rec, impact, cap = extra['params'][k]
+        a = dict(zip(PROBLEM_COLUMNS, cols.T.copy()))
+        out.append((Problem(list(range(n)), [f'institution_{q}' for q in range(n)], L if n >= SPARSE_FROM else L.toarray(),
+                            a['cash'], a['securities'], a['loans'], a['ext'], a['equity0'], a['total_assets0'],
+                            MECHANISMS[int(extra['mechanism'][k])], float(rec), float(impact), float(cap), a['shock']), float(share)))
+    return out
+
+def _build_problems(spec:dict, n:int)->tuple:
+    "The policy's common set: `n` random problems from the set's seed."
+    rng = np.random.default_rng(spec['seed'])
+    return problems_to_arrays([random_problem(rng, tuple(spec['generator']['n_range'])) for _ in range(n)])
+
+def score_problems(cs, path)->tuple:
+    "Per-problem system loss after the rescue of the policy in checkpoint `path`, and its headline figures."
+    pol, loss, avoided, dfl = load_policy(path), [], [], []
+    for pb, share in problems_from_arrays(cs.X, cs.y, cs.extra):
+        base, r = evaluate(pb), evaluate(pb, pol(pb, budget_amount(pb, share)))
+        loss.append(r[OBJECTIVE]); avoided.append(100*(base[OBJECTIVE] - r[OBJECTIVE])); dfl.append(base['defaults'] - r['defaults'])
+    return np.array(loss), {'loss': float(np.mean(loss)), 'loss_avoided_pts': float(np.mean(avoided)), 'defaults_avoided': float(np.mean(dfl))}
+
+def policy_loader(
+    path,                                  # a policy checkpoint
+    served:ServingCheckpoint|None=None,    # the registry's version it is
+)->InterventionPolicy:
+    "The policy of `path`, knowing which version serves (the loader `rudra_ml.inference.serving.follow` calls)."
+    pol = load_policy(path); pol.served = served
+    return pol
+
+JOBS['intervention_policy'] = InterventionPolicyJob
+COMMON_SETS['intervention_policy'], BUILDERS['intervention_policy'] = POLICY_SET, _build_problems
+SCORERS['intervention_policy'], LOSSES['intervention_policy'] = score_problems, 'system_loss'

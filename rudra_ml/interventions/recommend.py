@@ -17,25 +17,33 @@ from .baselines import HEURISTICS, greedy, no_intervention
 from ..engine.network import generate_network, eba_network, TOPOLOGIES
 
 # %% auto #0
-__all__ = ['GREEDY_REPORT_MAX_N', 'default_policy', 'recommend', 'EngineIntervention', 'add_intervene_parser', 'intervene_cli',
-           'report_section', 'report_md', 'report_lines']
+__all__ = ['GREEDY_REPORT_MAX_N', 'shipped_policy', 'default_policy', 'recommend', 'EngineIntervention', 'add_intervene_parser',
+           'intervene_cli', 'report_section', 'report_md', 'report_lines']
 
 # %% ../../nbs/interventions/04_recommend.ipynb #2c2db727
-_POLICY = None
+_SHIPPED = None
 
-def default_policy():
-    "The shipped learned policy, loaded once."
-    global _POLICY
+def shipped_policy():
+    "The shipped learned policy (`ml_models/intervention_policy`), loaded once: what the benchmark measures."
+    global _SHIPPED
     from rudra_ml.interventions.policy import load_policy   # torch only when a policy is needed
-    if _POLICY is None: _POLICY = load_policy()
-    return _POLICY
+    if _SHIPPED is None: _SHIPPED = load_policy()
+    return _SHIPPED
+
+def default_policy(
+    tracking_uri:str|None=None, # the model registry (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+):
+    "The learned policy that serves: the registry's production version, else the shipped checkpoint (reloaded when production moves)."
+    from rudra_ml.inference.serving import follow
+    from rudra_ml.interventions.policy import policy_loader
+    return follow('intervention_policy', tracking_uri, policy_loader).refresh()
 
 def recommend(
     network,                         # nx.DiGraph or BalanceSheets
     shock=0.1,                       # share of loans lost: a number or one per institution
     budget:float=0.01,               # share of pre-shock system equity, in (0, 1]
     mechanism:str='eisenberg_noe',   # one of MECHANISMS
-    policy=None,                     # `policy(problem, amount) -> allocation` (None: the shipped learned policy)
+    policy=None,                     # `policy(problem, amount) -> allocation` (None: the learned policy that serves, `default_policy`)
     baselines:bool=True,             # also the heuristics' and the greedy oracle's losses
     recovery:float=DEFAULT_RECOVERY, # share of a defaulter's assets that reaches its creditors
 )->dict:
@@ -53,6 +61,7 @@ def recommend(
            'allocation': [{'id': str(pb.ids[i]), 'name': pb.names[i], 'amount': float(b[i])} for i in idx[np.argsort(-b[idx])]],
            'spent': float(b.sum()), 'without': none, 'with': res, 'decision_ms': ms,
            'note': '' if none['defaults'] else 'nobody defaults without intervention: spend nothing'}
+    if (served := getattr(pol, 'served', None)) is not None: out['policy_version'] = served.version
     if baselines:
         out['baselines'] = {name: evaluate(pb, f(pb, amount)) for name, f in {**HEURISTICS, 'greedy': greedy}.items()}
     return out
@@ -110,7 +119,7 @@ def report_section(
     shock:float,                    # its shock: the share of loans lost
     mechanism:str='eisenberg_noe',  # its contagion mechanism, one of MECHANISMS
     budget:float=0.01,              # share of pre-shock system equity
-    policy=None,                    # None: the shipped learned policy
+    policy=None,                    # None: the learned policy that serves (`default_policy`)
 )->dict:
     "The report's rescue section: the learned allocation, the measures without and with it, the best heuristic (and greedy on small networks)."
     r = recommend(network, shock, budget, mechanism, policy=policy, baselines=False)

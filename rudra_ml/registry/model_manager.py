@@ -34,13 +34,15 @@ __all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 
            'validate_checkpoint', 'ServingCheckpoint', 'serving_checkpoint']
 
 # %% ../../nbs/registry/00_model_manager.ipynb #38c1dc8f
-MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster'
+MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy'
 MODEL_CLASSES = {  # model -> the class name its checkpoint records (`save_checkpoint`), checked before registering
-    'default_predictor': 'DefaultPredictorModel', 'cascade_classifier': 'CascadeClassifierGNN', 'state_forecaster': 'StateForecastLSTM'}
+    'default_predictor': 'DefaultPredictorModel', 'cascade_classifier': 'CascadeClassifierGNN', 'state_forecaster': 'StateForecastLSTM',
+    'intervention_policy': 'PolicyNet'}
 GATE_METRICS = {  # model -> (headline metrics listed with each version, the first present; 'max' | 'min': which is better)
     'default_predictor': (('test_auc', 'val_auc'), 'max'),
     'cascade_classifier': (('test_macro_f1', 'val_macro_f1'), 'max'),
     'state_forecaster': (('test_rmse', 'val_rmse'), 'min'),
+    'intervention_policy': (('test_share_of_greedy', 'val_neg_mse'), 'max'),
 }
 STAGES = ('staging', 'production')             # what promote_model accepts (any case: the spec writes "Staging")
 ALIASES = ('staging', 'production', 'previous') # aliases the registry moves

@@ -25,13 +25,14 @@ from ..config import MLConfig, mask_url, ml_config, resolve_path
 from ..checks import check_int, check_number
 from ..checkpoint import ARTIFACTS
 from ..training.trainer import JOBS, run_job, validate_params
+import rudra_ml.interventions.policy   # the intervention policy's training job, common set and scorer register themselves
 from .liveness import MACHINE, Heartbeat, liveness_store, record_failed_job
 
 # %% auto #0
 __all__ = ['POOLS', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app', 'ensure_folders', 'validate_kwargs', 'run_dir',
            'jsonable', 'run_training', 'TrainingTask', 'train_default_predictor_task', 'train_cascade_classifier_task',
-           'train_state_forecaster_task', 'worker_argv', 'start_worker', 'WorkerProcess', 'spawn_worker',
-           'check_broker', 'simulate_chunk', 'celery_mapper']
+           'train_state_forecaster_task', 'train_intervention_policy_task', 'worker_argv', 'start_worker',
+           'WorkerProcess', 'spawn_worker', 'check_broker', 'simulate_chunk', 'celery_mapper']
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #07b3108c
 POOLS = ('solo', 'prefork', 'threads')   # worker pools accepted by `worker_argv`
@@ -181,8 +182,13 @@ def train_state_forecaster_task(self, **kwargs):
     "Train the state forecaster (its job) into a fresh run folder."
     return run_training(self, 'state_forecaster', kwargs)
 
+@app.task(bind=True, base=TrainingTask, name='rudra_ml.train_intervention_policy')
+def train_intervention_policy_task(self, **kwargs):
+    "Train the intervention policy (its job; `num_simulations` = random problems) into a fresh run folder."
+    return run_training(self, 'intervention_policy', kwargs)
+
 TASKS = {'default_predictor': train_default_predictor_task, 'cascade_classifier': train_cascade_classifier_task,
-         'state_forecaster': train_state_forecaster_task}
+         'state_forecaster': train_state_forecaster_task, 'intervention_policy': train_intervention_policy_task}
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #2bf972e1
 def worker_argv(

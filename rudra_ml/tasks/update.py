@@ -5,6 +5,7 @@
 # %% ../../nbs/tasks/01_update.ipynb #18101c50
 from __future__ import annotations
 import rudra_ml.monitoring.common_set   # the registry's gate scores on the common evaluation sets in the worker too
+import rudra_ml.interventions.policy   # the intervention policy's training job, common set and scorer register themselves
 from ..monitoring.update import update_model
 from .ml_tasks import TrainingTask, app, jsonable
 
