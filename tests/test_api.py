@@ -276,6 +276,21 @@ def test_promotion_by_another_process_is_seen(servers, live):
     reg.rollback_model('default_predictor', '0')
     assert live.post(f'{API}/predict', json=body).json()['model_version'].startswith('sha-')
 
+def test_intervention_policy_follows_production(servers, live):
+    "The policy is gated and served like the other models: a version promoted over HTTP answers the next recommendation; a rollback brings back the shipped one."
+    from rudra_ml.registry.model_manager import ModelRegistry
+    from rudra_ml.config import shipped_path
+    reg = ModelRegistry(servers['live'].env['RUDRA_ML_MLFLOW_TRACKING_URI'])
+    v = reg.register_model('intervention_policy', shipped_path('ml_models', 'intervention_policy', 'best_model.pt')).version
+    body = {'network_id': 'eba_2018', 'shock': 0.05, 'budget': 0.02, 'baselines': False}
+    assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == 0
+    r = live.post(f'{API}/registry/promote', json={'model_name': 'intervention_policy', 'version': v}, headers=AUTH)
+    assert r.status_code == 200, r.text      # the same weights as the shipped checkpoint: the gate passes them
+    assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == v
+    r = live.post(f'{API}/registry/rollback', json={'model_name': 'intervention_policy'}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == 0
+
 @pytest.mark.slow
 def test_schemathesis(servers, tmp_path):
     "Every check on, over 1,000 generated cases, on the server without a worker (queued tasks never run); mutating routes fuzzed with the token."
