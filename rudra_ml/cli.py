@@ -11,10 +11,10 @@ import matplotlib
 import numpy as np
 from tqdm.auto import tqdm
 
-from .config import PROJECT_ROOT, checkpoint_path, mask_url
+from .config import PROJECT_ROOT, checkpoint_path, mask_url, ml_config
 from .checks import check_int
 from .engine.network import generate_network, eba_network, TOPOLOGIES
-from .engine.simulation import SimulationEngine
+from .engine.simulation import PD_MODELS, SimulationEngine
 from .training.job import run_folder
 from .training.trainer import run_job, validate_params
 from .inference.predictor import DefaultPredictor
@@ -25,6 +25,7 @@ from .registry.tracking import RUN_FILE, log_notebook, promote_if_better
 from .interventions.recommend import report_section, report_md, report_lines
 import rudra_ml.monitoring.common_set   # the registry's gate scores checkpoints on the common evaluation sets
 import rudra_ml.interventions.policy   # the intervention policy's training job, common set and scorer register themselves
+import rudra_ml.inference.contagion   # RUDRA_ML_PD_MODEL=contagion_model: the engine's PD model registers itself
 
 # %% auto #0
 __all__ = ['OUTCOMES', 'PATHS', 'REPORTED', 'BUDGETS', 'JOBS', 'NOTEBOOK_PARAMS', 'build_network', 'parse_shocks', 'parse_seeds',
@@ -268,6 +269,9 @@ def _report(s:dict, network:str)->str:
                f"{_f(f['val_ews_recall'], '.2f')}) ({f['train_s']:.1f} s). Small budgets: the shipped models in `ml_models/` are trained by the job notebooks.\n"]
     elif 'ml_on' in s['levels']:
         md += [f"ML on uses the shipped default predictor and cascade classifier (`{s['ml_checkpoint']}`): no model was trained for this run.\n"]
+    if s.get('pd_model') == 'contagion_model':
+        md += [f"With `RUDRA_ML_PD_MODEL=contagion_model`, ML on takes its default probabilities from the contagion model's institution head "
+               f"(`{checkpoint_path('contagion_model')}`, under {s['contagion']}), not from the default predictor.\n"]
     if s.get('registry') is not None: md += _registry_md(s['training'], s['registry'])
     md += _effects_md(s)
     md += report_md(s['intervention'])
@@ -342,6 +346,8 @@ def run_main_job(
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     training, predictor, monitor = (train_models(out, g, train_simulations, epochs, seed, progress, tracking_uri) if train
                                     else (None, *(shipped_models(g) if ml else (None, None))))
+    pd_model = ml_config.PD_MODEL if ml else None
+    if pd_model == 'contagion_model': predictor = PD_MODELS[pd_model](g, eng.contagion)   # RUDRA_ML_PD_MODEL: the contagion model's PDs
     t1 = time.perf_counter()
     modes = {'ml_off': scenario_runs(eng, shock_list, seed_list, progress)}
     if ml:
@@ -349,7 +355,7 @@ def run_main_job(
                                   ml_predictor=predictor, risk_monitor=monitor)
         with torch_threads(1): modes['ml_on'] = scenario_runs(eng_ml, shock_list, seed_list, progress)
     summary = {'network': network, 'n': g.number_of_nodes(), 'edges': g.number_of_edges(), 'steps': steps, 'seed': seed,
-               'seeds': seed_list, 'contagion': eng.contagion, 'training': training,
+               'seeds': seed_list, 'contagion': eng.contagion, 'training': training, 'pd_model': pd_model,
                **({'ml_checkpoint': str(checkpoint_path('default_predictor').parent.parent)} if ml and not train else {}),
                **paired_summary(modes, shock_list),
                'simulations': sum(len(rs) for r in modes.values() for rs in r.values()), 'simulate_s': round(time.perf_counter() - t1, 3)}

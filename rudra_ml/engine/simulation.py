@@ -26,8 +26,9 @@ from .params import ShockParams, MarketParams, BayesParams
 from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
 
 # %% auto #0
-__all__ = ['SPARSE_FROM', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'asset_share', 'capital_ratio', 'liquidity_buffer', 'merton_prior',
-           'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine', 'simulation_memory']
+__all__ = ['SPARSE_FROM', 'PD_MODELS', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'asset_share', 'capital_ratio', 'liquidity_buffer',
+           'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine',
+           'simulation_memory']
 
 # %% ../../nbs/engine/03_simulation.ipynb #1b940865
 def asset_share(
@@ -182,15 +183,24 @@ def summary(self:SimulationResult)->dict:
 SPARSE_FROM = 300  # networks of at least this many institutions keep L as a CSR matrix
 
 # %% ../../nbs/engine/03_simulation.ipynb #627cd505
+PD_MODELS = {}   # RUDRA_ML_PD_MODEL value -> factory(network, contagion) of a `PDPredictor`, registered by the module defining it
+
 def _load_default_predictor(
     confidence_threshold:float=None, # the engine's threshold, which the predictor's early stops decide against
+    network=None,                    # the engine's opening balance sheets (for the contagion model)
+    contagion:str|None=None,         # the engine's propagation model (the contagion model's mechanism)
 ):
-    "Phase 1's serving `DefaultPredictor` (loaded once per process, following production: `shared_predictor`), or None (with a warning)."
+    "The PD model `RUDRA_ML_PD_MODEL` names: phase 1's serving `DefaultPredictor` (`shared_predictor`) or the contagion model for this network; None (with a warning)."
     try:
+        if ml_config.PD_MODEL != 'default_predictor':
+            if ml_config.PD_MODEL not in PD_MODELS:
+                raise LookupError(f"RUDRA_ML_PD_MODEL={ml_config.PD_MODEL} is registered by importing rudra_ml.inference.contagion, "
+                                  "which this process has not done")
+            return PD_MODELS[ml_config.PD_MODEL](network, contagion or ml_config.CONTAGION)
         from rudra_ml.inference.serving import shared_predictor
         return shared_predictor(confidence_threshold=confidence_threshold)
     except Exception as e:  # missing module or unusable checkpoint: the Bayesian estimate stands
-        warnings.warn(f"enable_ml=True but no default predictor could be loaded ({e}); using the Bayesian estimate")
+        warnings.warn(f"enable_ml=True but no {ml_config.PD_MODEL} could be loaded ({e}); using the Bayesian estimate")
         return None
 
 def _threshold_kw(
@@ -260,7 +270,7 @@ def _set_models(self:SimulationEngine,
     self.risk_monitor = risk_monitor
     self.ml_predictor = None
     if self.enable_ml:
-        self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor(self.confidence_threshold)
+        self.ml_predictor = ml_predictor if ml_predictor is not None else _load_default_predictor(self.confidence_threshold, self.bs, self.contagion)
         if self.ml_predictor is not None and not isinstance(self.ml_predictor, PDPredictor):
             raise TypeError(f"ml_predictor must have a predict_system(state) method, got {type(self.ml_predictor).__name__}")
     self._ml_kw = _threshold_kw(self.ml_predictor, self.confidence_threshold)

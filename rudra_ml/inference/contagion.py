@@ -9,14 +9,16 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from ..config import checkpoint_path
 from ..engine.network import BalanceSheets, to_arrays
+from ..engine.simulation import PD_MODELS
 from ..features.extractor import FeatureExtractor
 from ..features.graph_converter import exposure_edges
 from ..data.contagion_data import node_inputs
 from ..models.contagion_model import ContagionModel, load_contagion_model
 
 # %% auto #0
-__all__ = ['ContagionPDPredictor', 'ml_cost_us']
+__all__ = ['ContagionPDPredictor', 'contagion_pd_model', 'ml_cost_us']
 
 # %% ../../nbs/inference/03_contagion.ipynb #cd6d75a9
 class ContagionPDPredictor:
@@ -38,6 +40,16 @@ class ContagionPDPredictor:
         ei, w = exposure_edges(state.liabilities, self.reference.equity)
         p = self.model.predict_network(x, ei, w, self.mechanism)['probability'].astype(np.float64)
         return p, np.ones_like(p)
+
+# %% ../../nbs/inference/03_contagion.ipynb #43774aa6
+def contagion_pd_model(
+    network,       # the engine's opening balance sheets
+    contagion:str, # the engine's propagation model, the mechanism the model predicts under
+)->ContagionPDPredictor:
+    "The engine's PD model under `RUDRA_ML_PD_MODEL=contagion_model`: the contagion checkpoint (`checkpoint_path('contagion_model')`) for this network."
+    return ContagionPDPredictor(checkpoint_path('contagion_model'), network, contagion)
+
+PD_MODELS['contagion_model'] = contagion_pd_model   # importing this module makes the setting usable
 
 # %% ../../nbs/inference/03_contagion.ipynb #b85b54ca
 def ml_cost_us(
