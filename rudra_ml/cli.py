@@ -390,7 +390,7 @@ JOBS = PROJECT_ROOT/'nbs'/'jobs'   # the job notebooks (in a checkout)
 NOTEBOOK_PARAMS = ('progress', 'threads')   # parameters of the job notebooks themselves, not of the jobs
 
 def train_job(
-    model:str,                  # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model:str,                  # one of MODEL_NAMES
     params:dict|None=None,      # the job notebook's parameters
     version:str|None=None,      # a label for the registered version
     promote:bool=False,         # promote it when it beats what serves

@@ -54,7 +54,7 @@ SHIPPED = {  # folder under rudra_ml/_shipped/ -> (its source folder in the chec
     'ml_models': ('ml_models', ('*/best_model.pt', '*/model_card.json', '*/MODEL_CARD.md')),
     'eba_2018': ('data/eba_2018', ('EBA_2018.csv', 'README.md')),
 }
-SHIPPED_MODELS = ('default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy') # the registry's models, each with a shipped checkpoint
+SHIPPED_MODELS = ('default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy', 'contagion_model') # the registry's models, each with a shipped checkpoint
 SHIPPED_DIR = PACKAGE_DIR/'_shipped'  # the wheel's copies (absent in a checkout)
 
 # %% ../nbs/00_config.ipynb #32ee6aa9

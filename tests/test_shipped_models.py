@@ -10,9 +10,10 @@ from rudra_ml.models.cascade_classifier import CascadeClassifierGNN
 from rudra_ml.models.default_predictor import DefaultPredictorModel
 from rudra_ml.models.state_forecaster import StateForecastLSTM
 from rudra_ml.interventions.policy import PolicyNet
+from rudra_ml.models.contagion_model import ContagionModel
 
 MODEL_CLS = {'default_predictor': DefaultPredictorModel, 'cascade_classifier': CascadeClassifierGNN,
-             'state_forecaster': StateForecastLSTM, 'intervention_policy': PolicyNet}
+             'state_forecaster': StateForecastLSTM, 'intervention_policy': PolicyNet, 'contagion_model': ContagionModel}
 
 
 @pytest.mark.parametrize('model', SHIPPED_MODELS)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ('default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy')
+MODELS = ('default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy', 'contagion_model')
 
 def _run(cmd, **kw):
     r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=300, **kw)

@@ -9,7 +9,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from ..config import checkpoint_path
+from ..registry.model_manager import serving_checkpoint
 from ..engine.network import BalanceSheets, to_arrays
 from ..engine.simulation import PD_MODELS
 from ..features.extractor import FeatureExtractor
@@ -46,8 +46,8 @@ def contagion_pd_model(
     network,       # the engine's opening balance sheets
     contagion:str, # the engine's propagation model, the mechanism the model predicts under
 )->ContagionPDPredictor:
-    "The engine's PD model under `RUDRA_ML_PD_MODEL=contagion_model`: the contagion checkpoint (`checkpoint_path('contagion_model')`) for this network."
-    return ContagionPDPredictor(checkpoint_path('contagion_model'), network, contagion)
+    "The engine's PD model under `RUDRA_ML_PD_MODEL=contagion_model`: the registry's production contagion model (else the local or shipped checkpoint) for this network."
+    return ContagionPDPredictor(serving_checkpoint('contagion_model').path, network, contagion)
 
 PD_MODELS['contagion_model'] = contagion_pd_model   # importing this module makes the setting usable
 

@@ -27,11 +27,18 @@ def _state_forecaster(path, served:ServingCheckpoint|None=None, device=None, war
     ews.meta['model_version'] = None if served is None else served.version
     return ews
 
-LOADERS = {'default_predictor': default_predictor_loader, 'cascade_classifier': _cascade_classifier, 'state_forecaster': _state_forecaster}
+def _contagion_model(path, served:ServingCheckpoint|None=None, device:str='cpu'):
+    "`(ContagionModel, meta)` of `path`."
+    from rudra_ml.models.contagion_model import load_contagion_model
+    model, meta = load_contagion_model(path, device)
+    return model, {**meta, 'model_version': None if served is None else served.version}
+
+LOADERS = {'default_predictor': default_predictor_loader, 'cascade_classifier': _cascade_classifier, 'state_forecaster': _state_forecaster,
+           'contagion_model': _contagion_model}
 
 # %% ../../nbs/inference/02_loading.ipynb #8edc5a14
 def load_model(
-    model_name:str,             # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model_name:str,             # one of MODEL_NAMES
     path:str|Path|None=None,    # a checkpoint (None: the registry's production version, else the shipped one)
     tracking_uri:str|None=None, # the registry asked when `path` is None (None: RUDRA_ML_MLFLOW_TRACKING_URI)
     **kw,                       # passed to the model's loader (e.g. `device`, `n_samples`, `confidence_threshold`)

@@ -28,8 +28,10 @@ COMMON_SETS = {   # model -> the set's version, seed, size (`simulations`: runs;
                            'generator': {'scenarios_per_network': 10, 'balance': True}},
     'state_forecaster': {'version': 1, 'simulations': 24, 'seed': 90_212,
                          'generator': {'steps': 60, 'n_range': (20, 60), 'shock_range': (0.0, 0.3)}},
+    'contagion_model': {'version': 1, 'simulations': 40, 'seed': 90_214, 'generator': {'shocks': 2}},
 }
-LOSSES = {'default_predictor': 'log_loss', 'cascade_classifier': 'log_loss', 'state_forecaster': 'squared_error'}   # the per-row loss of each set
+LOSSES = {'default_predictor': 'log_loss', 'cascade_classifier': 'log_loss', 'state_forecaster': 'squared_error',
+          'contagion_model': 'institution_and_system_log_loss'}   # the per-row loss of each set
 LOG_LOSS_EPS = 1e-7   # probabilities are clipped to [eps, 1 - eps] in the log loss
 
 @dataclass
@@ -80,7 +82,21 @@ def _build_windows(spec:dict, n:int)->tuple:
              'window': np.array([ws.window_size, ws.forecast_horizon], np.int64)}
     return ws.series.numpy(), ws.labels.astype(np.int8), np.asarray(ws.simulation_id, np.int64), extra
 
-BUILDERS = {'default_predictor': _build_rows, 'cascade_classifier': _build_graphs, 'state_forecaster': _build_windows}
+def _build_scenarios(spec:dict, n:int)->tuple:
+    "The contagion model's set: every scenario on `n` networks (each shock under every mechanism), graphs flattened into one node and one edge table."
+    from rudra_ml.data.contagion_data import MECHANISMS, generate_contagion_data
+    gs = (ds := generate_contagion_data(n, seed=spec['seed'], n_jobs=2, progress=False, **spec['generator'])).graphs
+    ptr = lambda sizes: np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    extra = {'node_ptr': ptr([g.num_nodes for g in gs]), 'edge_ptr': ptr([g.edge_index.shape[1] for g in gs]),
+             'edge_index': np.concatenate([g.edge_index.numpy() for g in gs], 1).astype(np.int64),
+             'edge_weight': np.concatenate([g.edge_weight.numpy() for g in gs]).astype(np.float32),
+             'y_node': np.concatenate([g.y_node.numpy() for g in gs]).astype(np.int8),
+             'mechanism': np.array([int(g.mechanism) for g in gs], np.int64)}
+    y = np.array([int(g.y) for g in gs], np.int8)
+    return np.concatenate([g.x.numpy() for g in gs]).astype(np.float32), y, ds.groups.astype(np.int64), extra
+
+BUILDERS = {'default_predictor': _build_rows, 'cascade_classifier': _build_graphs, 'state_forecaster': _build_windows,
+            'contagion_model': _build_scenarios}
 
 def _read(f:Path, name:str, full:dict)->CommonSet|None:
     "The set kept in `f` when its hash checks, else None."
@@ -165,7 +181,24 @@ def _score_windows(cs:CommonSet, path:Path)->tuple:
          'warning_log_loss': float(log_losses(cs.y, p).mean()), **{f'warning_{k}': v for k, v in binary_metrics(cs.y, p).items()}}
     return se, m
 
-SCORERS = {'default_predictor': _score_rows, 'cascade_classifier': _score_graphs, 'state_forecaster': _score_windows}
+def _score_scenarios(cs:CommonSet, path:Path)->tuple:
+    "Per-scenario loss of the contagion model: its institutions' mean log loss plus the log loss of the scenario's cascade class; its headline metrics."
+    from rudra_ml.data.contagion_data import MECHANISMS
+    from rudra_ml.evaluation import binary_metrics
+    from rudra_ml.models.contagion_model import load_contagion_model
+    model, e, names = load_contagion_model(path)[0], cs.extra, list(MECHANISMS)
+    loss, p_node, p_sys = [], [], []
+    for k in range(len(cs.y)):
+        (a, b), (c, d) = e['node_ptr'][k:k + 2], e['edge_ptr'][k:k + 2]
+        o = model.predict_network(cs.X[a:b], e['edge_index'][:, c:d], e['edge_weight'][c:d], names[e['mechanism'][k]])
+        loss.append(log_losses(e['y_node'][a:b], o['probability']).mean() - np.log(max(float(o['cascade'][cs.y[k]]), LOG_LOSS_EPS)))
+        p_node.append(o['probability']); p_sys.append(o['cascade'])
+    m = {f'institution_{k}': v for k, v in binary_metrics(e['y_node'], np.concatenate(p_node)).items()}
+    m['system_accuracy'] = float((np.argmax(p_sys, 1) == cs.y).mean())
+    return np.array(loss), m
+
+SCORERS = {'default_predictor': _score_rows, 'cascade_classifier': _score_graphs, 'state_forecaster': _score_windows,
+           'contagion_model': _score_scenarios}
 
 def score_checkpoint(
     model_name:str,               # a model with a common set

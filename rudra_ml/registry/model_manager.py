@@ -34,15 +34,16 @@ __all__ = ['MODEL_NAMES', 'MODEL_CLASSES', 'GATE_METRICS', 'STAGES', 'ALIASES', 
            'validate_checkpoint', 'ServingCheckpoint', 'serving_checkpoint']
 
 # %% ../../nbs/registry/00_model_manager.ipynb #38c1dc8f
-MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy'
+MODEL_NAMES = SHIPPED_MODELS  # the models the registry knows: 'default_predictor', 'cascade_classifier', 'state_forecaster', 'intervention_policy', 'contagion_model'
 MODEL_CLASSES = {  # model -> the class name its checkpoint records (`save_checkpoint`), checked before registering
     'default_predictor': 'DefaultPredictorModel', 'cascade_classifier': 'CascadeClassifierGNN', 'state_forecaster': 'StateForecastLSTM',
-    'intervention_policy': 'PolicyNet'}
+    'intervention_policy': 'PolicyNet', 'contagion_model': 'ContagionModel'}
 GATE_METRICS = {  # model -> (headline metrics listed with each version, the first present; 'max' | 'min': which is better)
     'default_predictor': (('test_auc', 'val_auc'), 'max'),
     'cascade_classifier': (('test_macro_f1', 'val_macro_f1'), 'max'),
     'state_forecaster': (('test_rmse', 'val_rmse'), 'min'),
     'intervention_policy': (('test_share_of_greedy', 'val_neg_mse'), 'max'),
+    'contagion_model': (('test_ap_undecided', 'val_ap_undecided'), 'max'),
 }
 STAGES = ('staging', 'production')             # what promote_model accepts (any case: the spec writes "Staging")
 ALIASES = ('staging', 'production', 'previous') # aliases the registry moves
@@ -400,7 +401,7 @@ def _labelled(self:ModelRegistry, name:str, label:str)->list:
 # %% ../../nbs/registry/00_model_manager.ipynb #6ef46e52
 @patch
 def register_model(self:ModelRegistry,
-                   model_name:str,            # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+                   model_name:str,            # one of MODEL_NAMES
                    model_path:str|Path,       # its checkpoint (`best_model.pt`); card and results beside it go along
                    metrics:dict|None=None,    # held-out metrics, e.g. {'val_auc': 0.92} (None: from results.json / model_card.json)
                    version:str|None=None,     # the team's label, e.g. 'v1.0.0' (MLflow numbers versions itself)
@@ -570,7 +571,7 @@ class ServingCheckpoint(NamedTuple):
     source:str      # 'registry' or 'local'
 
 def serving_checkpoint(
-    model_name:str,              # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model_name:str,              # one of MODEL_NAMES
     tracking_uri:str|None=None,  # MLflow store (None: `ml_config.MLFLOW_TRACKING_URI`)
 )->ServingCheckpoint:
     "The production version of `model_name` when the registry has one, else the local checkpoint as version 0."

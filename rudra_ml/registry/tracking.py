@@ -69,7 +69,7 @@ def _log_job(client, rid:str, res:dict, params:dict, folder:Path):
 
 # %% ../../nbs/registry/01_tracking.ipynb #12485669
 def track_job(
-    model_name:str,               # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model_name:str,               # one of MODEL_NAMES
     res:dict,                     # the trainer's results (the project's schema), with the checkpoint written
     params:dict|None=None,        # the job's own settings (papermill parameters, task kwargs)
     version:str|None=None,        # a label for the new version, e.g. 'v1.2.0' (None: none)

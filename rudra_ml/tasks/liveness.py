@@ -129,7 +129,7 @@ def lost_error(rec:dict, why:str)->WorkerLostError:
                            f"this task: {why}; the task ended FAILURE and can be submitted again")
 
 def record_failed_job(
-    model:str,                 # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model:str,                 # one of MODEL_NAMES
     task_id:str,               # the Celery task id
     error:str,                 # the error, as text
     status:str='FAILED',       # the MLflow run status: FAILED (an error) or KILLED (a lost worker)

@@ -31,8 +31,8 @@ from .liveness import MACHINE, Heartbeat, liveness_store, record_failed_job
 # %% auto #0
 __all__ = ['POOLS', 'app', 'TASKS', 'data_dir', 'celery_settings', 'make_app', 'ensure_folders', 'validate_kwargs', 'run_dir',
            'jsonable', 'run_training', 'TrainingTask', 'train_default_predictor_task', 'train_cascade_classifier_task',
-           'train_state_forecaster_task', 'train_intervention_policy_task', 'worker_argv', 'start_worker',
-           'WorkerProcess', 'spawn_worker', 'check_broker', 'simulate_chunk', 'celery_mapper']
+           'train_state_forecaster_task', 'train_intervention_policy_task', 'train_contagion_model_task', 'worker_argv',
+           'start_worker', 'WorkerProcess', 'spawn_worker', 'check_broker', 'simulate_chunk', 'celery_mapper']
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #07b3108c
 POOLS = ('solo', 'prefork', 'threads')   # worker pools accepted by `worker_argv`
@@ -90,7 +90,7 @@ def ensure_folders(
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #e79c3305
 def validate_kwargs(
-    model:str,   # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model:str,   # one of MODEL_NAMES
     kwargs:dict, # the task's keyword arguments
 )->dict:
     "`kwargs` checked by the model's job (a `ValueError` naming the first bad one and what is accepted) and converted."
@@ -136,7 +136,7 @@ def _on_epoch(task:Task, model:str):
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #028fd67b
 def run_training(
     task:Task,                  # the bound task (its request id names the run folder)
-    model:str,                  # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model:str,                  # one of MODEL_NAMES
     kwargs:dict,                # the task's keyword arguments
     models_path:Path|None=None, # where run folders go (None: RUDRA_ML_MODELS_PATH)
     tracking_uri:str|None=None, # MLflow store (None: RUDRA_ML_MLFLOW_TRACKING_URI)
@@ -187,8 +187,14 @@ def train_intervention_policy_task(self, **kwargs):
     "Train the intervention policy (its job; `num_simulations` = random problems) into a fresh run folder."
     return run_training(self, 'intervention_policy', kwargs)
 
+@app.task(bind=True, base=TrainingTask, name='rudra_ml.train_contagion_model')
+def train_contagion_model_task(self, **kwargs):
+    "Train the contagion model (its job; `num_simulations` = networks) into a fresh run folder."
+    return run_training(self, 'contagion_model', kwargs)
+
 TASKS = {'default_predictor': train_default_predictor_task, 'cascade_classifier': train_cascade_classifier_task,
-         'state_forecaster': train_state_forecaster_task, 'intervention_policy': train_intervention_policy_task}
+         'state_forecaster': train_state_forecaster_task, 'intervention_policy': train_intervention_policy_task,
+         'contagion_model': train_contagion_model_task}
 
 # %% ../../nbs/tasks/00_ml_tasks.ipynb #2bf972e1
 def worker_argv(

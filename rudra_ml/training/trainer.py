@@ -46,7 +46,7 @@ def validate_params(
 
 # %% ../../nbs/training/06_trainer.ipynb #330e5597
 def run_job(
-    model:str,                   # 'default_predictor', 'cascade_classifier' or 'state_forecaster'
+    model:str,                   # one of MODEL_NAMES
     save_dir:str|Path|None=None, # the folder to write into (None: a fresh <models>/<model>/runs/<time>-<id>)
     progress:bool=True,          # progress bars
     on_epoch:Callable|None=None, # called after each training epoch (see `Trainer.fit`)
