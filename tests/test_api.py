@@ -291,6 +291,25 @@ def test_intervention_policy_follows_production(servers, live):
     assert r.status_code == 200, r.text
     assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == 0
 
+def test_contagion_assess_follows_production(servers, live):
+    "The contagion model answers /contagion/assess from the registry's production version; a rollback brings back the shipped checkpoint."
+    from rudra_ml.registry.model_manager import ModelRegistry
+    from rudra_ml.config import shipped_path
+    reg = ModelRegistry(servers['live'].env['RUDRA_ML_MLFLOW_TRACKING_URI'])
+    v = reg.register_model('contagion_model', shipped_path('ml_models', 'contagion_model', 'best_model.pt')).version
+    body = {'network_id': 'eba_2018', 'shock': 0.05, 'mechanism': 'debtrank', 'explain': ['AT01'], 'top': 3}
+    r = live.post(f'{API}/contagion/assess', json=body)
+    assert r.status_code == 200 and r.json()['model_version'] == 0 and len(r.json()['institutions']) == 48, r.text
+    assert [e['name'] for e in r.json()['explanations']] == ['AT01'] and len(r.json()['explanations'][0]['neighbours']) == 3
+    r = live.post(f'{API}/registry/promote', json={'model_name': 'contagion_model', 'version': v}, headers=AUTH)
+    assert r.status_code == 200, r.text      # the same weights as the shipped checkpoint: the gate passes them
+    assert live.post(f'{API}/contagion/assess', json=body).json()['model_version'] == v
+    r = live.post(f'{API}/registry/rollback', json={'model_name': 'contagion_model'}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert live.post(f'{API}/contagion/assess', json=body).json()['model_version'] == 0
+    bad = live.post(f'{API}/contagion/assess', json={**body, 'mechanism': 'rumours'})
+    assert bad.status_code == 422 and bad.json()['detail'][0]['loc'][-1] == 'mechanism', bad.text
+
 @pytest.mark.slow
 def test_schemathesis(servers, tmp_path):
     "Every check on, over 1,000 generated cases, on the server without a worker (queued tasks never run); mutating routes fuzzed with the token."

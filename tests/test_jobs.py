@@ -64,6 +64,18 @@ def test_benchmark_job_scale_section(tmp_path, root):
     assert (out/'scale.png').exists()
 
 @pytest.mark.slow
+def test_benchmark_job_contagion_in_loop_section(tmp_path, root):
+    "The contagion model in the loop at toy size: its timing, its oracle share, added to the contagion_aware section it finds, the rest kept."
+    out = tmp_path/'bench'; out.mkdir()
+    (out/'results.json').write_text(json.dumps({'contagion_aware': {'debtrank': {'ap_undecided': 0.5}}}))
+    c = run_benchmark(tmp_path, root, repeats=1, sections='contagion_in_loop', quick=True)['contagion_aware']
+    assert c['debtrank'] == {'ap_undecided': 0.5}                      # the training section's keys stay
+    t = c['in_loop']['timing']['300']
+    assert t['ml_calls'] >= 1 and t['ml_us_per_institution_step'] > 0 and t['n'] == 300
+    assert set(c['oracle_share']) == {'defaults', 'equity_lost'} and c['outcome_ablation']['paired_scenarios'] == 12
+    assert set(c['outcome_ablation']['sources']) == {'contagion_model', 'model', 'oracle'}
+
+@pytest.mark.slow
 def test_benchmark_job_science_section(tmp_path, root):
     "The science section at toy sizes: every regime scored, no collapse labelled 'no cascade', the ablation's shares, no flipped decision."
     from rudra_ml.science.protocol import REGIMES
@@ -77,7 +89,7 @@ def test_benchmark_job_science_section(tmp_path, root):
             else: assert r[sub]['absent'], (name, sub)      # a row set that cannot be scored says why
     assert s['labels']['collapse_labelled_no_cascade'] == 0 and 0 <= s['labels']['eba_20pct_p_systemic'] <= 1
     a = s['ablation']
-    assert a['paired_scenarios'] == 12 and set(a['oracle_share']) == {'model', 'logistic3', 'pd0', 'pd1', 'oracle'}
+    assert a['paired_scenarios'] == 12 and set(a['oracle_share']) == {'model', 'logistic3', 'contagion_model', 'pd0', 'pd1', 'oracle'}
     assert s['mc_sequential']['disagreements_total'] == 0 and s['mc_sequential']['rows_checked'] > 0
     assert len(s['mc_sequential']['thresholds']) == 46
     assert (out/'science.png').exists()

@@ -63,8 +63,8 @@ class InterventionOut(BaseModel):
 @lru_cache(maxsize=1)
 def _eba(): return eba_network()
 
-def _network(svc, req:InterventionRequest):
-    "The request's network as a graph; a 422 naming the field when there is none, or it is unknown or too large."
+def _network(svc, req, what:str='interventions', limit:int=DENSE_MAX):
+    "The request's network (`network_id` or `network`) as a graph; a 422 naming the field when there is none, or it is unknown or has more than `limit` institutions."
     if (req.network_id is None) == (req.network is None):
         raise field_error('network_id', 'give either network_id or network, not both and not neither')
     if req.network is not None: g, field = parse_network(req.network), 'network'
@@ -76,8 +76,8 @@ def _network(svc, req:InterventionRequest):
             known = sorted(getattr(getattr(svc, 'store', None), 'networks', {}) or [EBA_ID])
             raise field_error('network_id', f'unknown network_id {req.network_id!r} (or its balance sheets are not kept here); known: {known}')
         g, field = parse_network(NetworkIn.model_validate_json(f.read_text())), 'network_id'
-    if g.number_of_nodes() > DENSE_MAX:
-        raise field_error(field, f'the network has {g.number_of_nodes()} institutions; interventions take at most {DENSE_MAX}')
+    if g.number_of_nodes() > limit:
+        raise field_error(field, f'the network has {g.number_of_nodes()} institutions; {what} take at most {limit}')
     return g
 
 def add_intervention_routes(

@@ -28,6 +28,7 @@ from .hot_path import HotPredict
 from .guards import BodyLimit, token_guard
 from .routes import predict_routes, network_routes, train_routes, registry_routes, health_routes, docs_routes
 from .interventions import add_intervention_routes
+from .contagion import add_contagion_routes
 from .operations import add_operations_routes
 from .predictions import predict_rows   # importable from here as before (the benchmark job uses it)
 from .. import __version__
@@ -90,6 +91,7 @@ def create_app(
     registry_routes(app, svc, guard)
     health_routes(app, svc)
     add_intervention_routes(app, svc)
+    add_contagion_routes(app, svc)
     add_operations_routes(app, svc, guard)
     docs_routes(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -18,7 +18,7 @@ from ..data.contagion_data import node_inputs
 from ..models.contagion_model import ContagionModel, load_contagion_model
 
 # %% auto #0
-__all__ = ['ContagionPDPredictor', 'contagion_pd_model', 'ml_cost_us']
+__all__ = ['MAX_EXPLAINED', 'ContagionPDPredictor', 'contagion_pd_model', 'ml_cost_us', 'assess_network']
 
 # %% ../../nbs/inference/03_contagion.ipynb #cd6d75a9
 class ContagionPDPredictor:
@@ -64,3 +64,55 @@ def ml_cost_us(
     for _ in range(repeats):
         t0 = time.perf_counter(); predictor.predict_system(state); ts.append(time.perf_counter() - t0)
     return statistics.median(ts)*1e6/len(state.ids)
+
+# %% ../../nbs/inference/03_contagion.ipynb #c0a55e02
+MAX_EXPLAINED = 20   # institutions one assessment explains
+
+def _served_contagion_model(tracking_uri:str|None=None)->tuple:
+    "`(model, version)` of the contagion model that serves: the registry's production version, else the shipped checkpoint."
+    from rudra_ml.inference.loading import serving_model
+    model, meta = serving_model('contagion_model', tracking_uri).refresh()
+    return model, meta.get('model_version')
+
+def assess_network(
+    network:nx.DiGraph,          # institutions with balance sheets; edge u -> v of weight = what u owes v
+    shock=0.1,                   # share of loans lost: a number in [0, 1], or one per institution (engine order)
+    mechanism:str='eisenberg_noe', # the contagion mechanism (one the model was trained on)
+    explain=(),                  # institutions (graph nodes) whose neighbour contributions are wanted, at most MAX_EXPLAINED
+    top:int=5,                   # neighbours listed per explanation, the largest |contribution| first
+    model:ContagionModel|None=None, # the model (None: the one that serves, following the registry)
+    tracking_uri:str|None=None,  # the registry asked when `model` is None (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+)->dict:
+    "Each institution's P(default within the horizon), the cascade class probabilities, and the asked-for explanations, for `network` under `shock`."
+    from rudra_ml.checks import check_int
+    from rudra_ml.config import ml_config
+    from rudra_ml.data.cascade_generator import CASCADE_CLASSES
+    from rudra_ml.data.contagion_data import check_mechanisms, direct_defaults, mechanism_engine
+    (mechanism,) = check_mechanisms(mechanism)
+    top, explain = check_int('top', top, 1, 50), list(dict.fromkeys(explain))
+    if len(explain) > MAX_EXPLAINED: raise ValueError(f"explain must name at most {MAX_EXPLAINED} institutions, got {len(explain)}")
+    missing = [u for u in explain if u not in network]
+    if missing: raise ValueError(f"explain names institutions not in the network: {', '.join(map(str, missing[:5]))}")
+    version = None
+    if model is None: model, version = _served_contagion_model(tracking_uri)
+    if np.ndim(shock) == 0 and not 0 <= float(shock) <= 1: raise ValueError(f"shock must be in [0, 1], got {shock}")
+    eng = mechanism_engine(network, mechanism, 1)
+    st = eng.run_simulation(shock=shock, steps=1, record_states=True).states[0]
+    x, _ = node_inputs(st, eng.bs)
+    ei, w = exposure_edges(st.liabilities, eng.bs.equity)
+    o = model.predict_network(x, ei, w, mechanism)
+    nodes, decided = list(st.ids), direct_defaults(st)
+    name = lambda u: str(network.nodes[u].get('name', u))
+    rows = [{'id': str(u), 'name': name(u), 'probability': float(o['probability'][k]), 'insolvent_at_shock': bool(decided[k]),
+             'isolated': bool(o['isolated'][k])} for k, u in enumerate(nodes)]
+    pos, explanations = {u: k for k, u in enumerate(nodes)}, []
+    for u in explain:
+        c = model.neighbour_contributions(x, ei, w, mechanism, pos[u])
+        ranked = sorted(c['neighbours'].items(), key=lambda kv: -abs(kv[1]))
+        explanations.append({'id': str(u), 'name': name(u), 'logit': c['logit'], 'own': c['own'],
+                             'neighbours': [{'id': str(nodes[j]), 'name': name(nodes[j]), 'contribution': v} for j, v in ranked[:top]],
+                             'other_neighbours': float(sum(v for _, v in ranked[top:])), 'neighbour_count': len(ranked)})
+    cascade = {k: float(v) for k, v in zip(CASCADE_CLASSES, o['cascade'])}
+    return {'mechanism': mechanism, 'horizon': ml_config.LABEL_HORIZON, 'model_version': version,
+            'cascade': cascade, 'predicted_class': max(cascade, key=cascade.get),
+            'institutions': rows, 'explanations': explanations}

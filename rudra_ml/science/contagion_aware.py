@@ -5,6 +5,7 @@
 # %% ../../nbs/science/07_contagion_aware.ipynb #09c17ccb
 from __future__ import annotations
 import copy
+import json
 import time
 from pathlib import Path
 
@@ -21,10 +22,18 @@ from ..training.contagion_model import (ContagionModelJob, ContagionTrainer, _cl
                                                evaluate_mechanisms, fit_contagion_baselines, head_scores,
                                                multitask_figures, plot_mechanisms, predict_graphs)
 from ..inference.predictor import DefaultPredictor
+from ..inference.contagion import contagion_pd_model
+from ..engine.network import generate_network
+from ..engine.simulation import SimulationEngine
+from ..registry.model_manager import serving_checkpoint
+from .ablation import outcome_ablation
+from ..config import checkpoint_path
+from ..checkpoint import write_model_card
 
 # %% auto #0
-__all__ = ['SIZES', 'realised_counterparty_loss', 'ceiling_scores', 'train_epochs', 'transfer_curve', 'plot_transfer',
-           'contagion_aware_section']
+__all__ = ['SIZES', 'IN_LOOP_SIZES', 'IN_LOOP_KEYS', 'realised_counterparty_loss', 'ceiling_scores', 'train_epochs',
+           'transfer_curve', 'plot_transfer', 'contagion_aware_section', 'loop_timing', 'in_loop_section',
+           'benchmark_markdown', 'card_with_benchmark']
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #cf1f8ec0
 def realised_counterparty_loss(
@@ -168,3 +177,91 @@ def _plot(per:dict, transfer:dict, out:Path):
     fig, ax = plt.subplots(1, 2, figsize=(15, 4.5))
     plot_mechanisms(per, ax[0]); plot_transfer(transfer, ax[1])
     fig.tight_layout(); out.mkdir(parents=True, exist_ok=True); fig.savefig(out/'contagion_aware.png', dpi=110); plt.close(fig)
+
+# %% ../../nbs/science/07_contagion_aware.ipynb #b7c41e02
+IN_LOOP_SIZES = {'quick': dict(sizes=(300,), steps=5, n_boot=200), 'full': dict(sizes=(10_000, 100_000), steps=100, n_boot=2000)}
+IN_LOOP_KEYS = ('in_loop', 'oracle_share', 'outcome_ablation')   # what `in_loop_section` adds to the `contagion_aware` section
+
+def loop_timing(
+    n:int,                       # institutions
+    steps:int=100,               # steps of each run
+    seed:int=0,                  # network and run seed
+    shock:float=0.1,             # common loan shock
+    topology:str='scale_free',   # `generate_network` topology
+    contagion:str='eisenberg_noe', # the engine's mechanism (one the model was trained on)
+)->dict:
+    "One network run with ML off and with the contagion model on: wall times, the model's own microseconds per institution-step, defaults."
+    check_int('n', n, 2); check_int('steps', steps, 1)
+    g = generate_network(topology, n=n, seed=seed)
+    t0 = time.perf_counter(); pred = contagion_pd_model(g, contagion); load_s = time.perf_counter() - t0
+    clock, calls, predict = [0.0], [0], pred.predict_system
+    def timed(state, **kw):
+        t = time.perf_counter(); r = predict(state, **kw); clock[0] += time.perf_counter() - t; calls[0] += 1; return r
+    pred.predict_system = timed
+    def run(**kw):
+        t = time.perf_counter(); r = SimulationEngine(g, max_timesteps=steps, seed=seed, contagion=contagion, **kw).run_simulation(shock=shock)
+        return r, time.perf_counter() - t
+    (off, t_off), (on, t_on) = run(), run(enable_ml=True, ml_predictor=pred)
+    if calls[0] == 0: raise RuntimeError('the engine never called the contagion model')
+    return {'n': n, 'edges': g.number_of_edges(), 'steps': steps, 'topology': topology, 'contagion': contagion, 'shock': shock,
+            'load_s': round(load_s, 3), 'sim_s_ml_off': round(t_off, 3), 'sim_s_ml_on': round(t_on, 3),
+            'ml_calls': calls[0], 'ml_us_per_institution_step': round(clock[0]*1e6/(calls[0]*n), 3),
+            'defaults_ml_off': int(off.defaulted[-1].sum()), 'defaults_ml_on': int(on.defaulted[-1].sum())}
+
+def in_loop_section(
+    quick:bool=False,   # one small network and the 12 quick scenarios (the tests)
+    seed:int=0,         # network, run and bootstrap seed
+)->dict:
+    "The contagion model in the engine's loop (`IN_LOOP_KEYS` of the `contagion_aware` section): timings, outcome ablation, oracle share."
+    p, t0 = IN_LOOP_SIZES['quick' if quick else 'full'], time.perf_counter()
+    timing = {str(n): loop_timing(n, p['steps'], seed) for n in p['sizes']}
+    abl = outcome_ablation(('contagion_model', 'model', 'oracle'), quick=quick, n_boot=p['n_boot'], seed=seed)
+    share = abl['oracle_share']['contagion_model']
+    big = timing.get('100000')
+    targets = {'ml_le_10us_at_10000': None if '10000' not in timing else bool(timing['10000']['ml_us_per_institution_step'] <= 10),
+               'n100000_100_steps_le_3min': None if big is None or big['steps'] != 100 else bool(big['sim_s_ml_on'] <= 180),
+               'oracle_share_ge_0.5': bool(all(v is not None and v >= 0.5 for v in share.values()))}
+    serving = serving_checkpoint('contagion_model')
+    return {'in_loop': {'timing': timing, 'torch_threads': torch.get_num_threads(), 'checkpoint_version': serving.version,
+                        'targets': targets, 'section_s': round(time.perf_counter() - t0, 1)},
+            'oracle_share': share, 'outcome_ablation': abl}
+
+# %% ../../nbs/science/07_contagion_aware.ipynb #b7c41e05
+def benchmark_markdown(
+    sec:dict,   # the `contagion_aware` section of results.json (either part may be missing)
+)->str:
+    "The card's notes: the per-mechanism table and verdicts, and the in-loop figures, from the benchmark's section."
+    lines = []
+    mechs = [m for m in ('eisenberg_noe', 'debtrank', 'gai_kapadia', 'fire_sales') if isinstance(sec.get(m), dict) and 'ap_undecided' in sec[m]]
+    if mechs:
+        lines += ['Benchmark (`contagion_aware` in `bench/results.json`, held-out networks): AP on the undecided rows.', '',
+                  '| mechanism | model | best baseline | difference [95% CI] | target met |', '|---|---|---|---|---|']
+        for m in mechs:
+            e = sec[m]; lo, hi = e.get('ap_diff_ci', [float('nan')]*2)
+            met = bool(e['ap_diff'] >= 0.05 and lo > 0)
+            lines.append(f"| {m} | {e['ap_undecided']:.4f} | {e['ap_undecided_best_baseline']:.4f} ({e['best_baseline']}) | "
+                         f"{e['ap_diff']:+.4f} [{lo:+.4f}, {hi:+.4f}] | {'yes' if met else 'no: does not beat the baseline by the margin'} |")
+        lines.append('')
+    il = sec.get('in_loop')
+    if il:
+        lines += ['In the loop (`contagion_in_loop`): the model as the engine\'s PD source, its own time per institution-step.', '',
+                  '| institutions | steps | ML us per institution-step | run with ML on (s) | run with ML off (s) |', '|---|---|---|---|---|']
+        lines += [f"| {t['n']:,} | {t['steps']} | {t['ml_us_per_institution_step']:.2f} | {t['sim_s_ml_on']:.2f} | {t['sim_s_ml_off']:.2f} |"
+                  for t in il['timing'].values()]
+        sh, ab = sec['oracle_share'], sec['outcome_ablation']
+        fmt = lambda v: 'n/a' if v is None else f'{100*v:.1f}%'
+        lines += ['', f"Outcome ablation ({ab['paired_scenarios']} paired scenarios): share of the oracle's effect captured, "
+                      f"defaults {fmt(sh['defaults'])}, equity lost {fmt(sh['equity_lost'])}; the default predictor: "
+                      f"defaults {fmt(ab['oracle_share']['model']['defaults'])}, equity lost {fmt(ab['oracle_share']['model']['equity_lost'])}.", '']
+    return '\n'.join(lines).strip()
+
+def card_with_benchmark(
+    sec:dict,                    # the `contagion_aware` section of results.json
+    folder:str|Path|None=None,   # the model's folder (None: that of the shipped checkpoint)
+)->dict:
+    "Rewrite the contagion model's card with `benchmark_markdown(sec)` as its notes, its other fields kept."
+    folder = checkpoint_path('contagion_model').parent if folder is None else Path(folder)
+    if not (folder/'model_card.json').exists(): raise FileNotFoundError(f"folder must hold the contagion model's model_card.json, not found in {folder}")
+    c = json.loads((folder/'model_card.json').read_text())
+    return write_model_card(folder, c['name'], c['metrics'], c['params'], c['data'], notes=benchmark_markdown(sec),
+                            description=c['description'], intended_use=c['intended_use'], limitations=c['limitations'])
