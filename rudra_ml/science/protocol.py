@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..config import PROJECT_ROOT
 from ..checks import check_int, check_names
 from ..evaluation import METRICS, HIGHER_IS_BETTER, evaluate_scores, undecided_rows
 from ..engine.simulation import MarketParams
@@ -138,6 +139,11 @@ def score_rows(
     return out
 
 # %% ../../nbs/science/00_protocol.ipynb #0a8bc797
+def _shown(p)->str:
+    "`p` relative to the project when inside it: no machine's path in a committed result."
+    p = Path(p).resolve()
+    return str(p.relative_to(PROJECT_ROOT.resolve())) if p.is_relative_to(PROJECT_ROOT.resolve()) else str(p)
+
 def evaluate_regimes(
     predictor=None,         # a `DefaultPredictor`, a checkpoint path, or None (the serving checkpoint)
     regimes=None,           # regime names (None: all of REGIMES)
@@ -162,7 +168,7 @@ def evaluate_regimes(
     train = regime_rows('in_distribution', train_sims, seed, 0, n_jobs, progress)
     fitted = fit_baselines(train[list(FEATURE_NAMES)].to_numpy(np.float64), train['label'].to_numpy(), bnames, seed)
     out = {'seed': seed, 'size': size, 'sims': sims, 'train_sims': train_sims, 'n_boot': n_boot, 'baselines': list(bnames),
-           'checkpoint': str(pred.model_path), 'confidence_threshold': pred.confidence_threshold, 'regimes': {}}
+           'checkpoint': _shown(pred.model_path), 'confidence_threshold': pred.confidence_threshold, 'regimes': {}}
     for name in names:
         df = regime_rows(name, sims, seed, train_sims, n_jobs, progress)   # after the baselines' simulations in the stream
         out['regimes'][name] = {'description': REGIMES[name].doc, **score_rows(pred, fitted, df, bnames, n_boot, seed)}
