@@ -276,39 +276,41 @@ def test_promotion_by_another_process_is_seen(servers, live):
     reg.rollback_model('default_predictor', '0')
     assert live.post(f'{API}/predict', json=body).json()['model_version'].startswith('sha-')
 
-def test_intervention_policy_follows_production(servers, live):
-    "The policy is gated and served like the other models: a version promoted over HTTP answers the next recommendation; a rollback brings back the shipped one."
-    from rudra_ml.registry.model_manager import ModelRegistry
-    from rudra_ml.config import shipped_path
-    reg = ModelRegistry(servers['live'].env['RUDRA_ML_MLFLOW_TRACKING_URI'])
-    v = reg.register_model('intervention_policy', shipped_path('ml_models', 'intervention_policy', 'best_model.pt')).version
-    body = {'network_id': 'eba_2018', 'shock': 0.05, 'budget': 0.02, 'baselines': False}
-    assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == 0
-    r = live.post(f'{API}/registry/promote', json={'model_name': 'intervention_policy', 'version': v}, headers=AUTH)
-    assert r.status_code == 200, r.text      # the same weights as the shipped checkpoint: the gate passes them
-    assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == v
-    r = live.post(f'{API}/registry/rollback', json={'model_name': 'intervention_policy'}, headers=AUTH)
-    assert r.status_code == 200, r.text
-    assert live.post(f'{API}/interventions/recommend', json=body).json()['policy_version'] == 0
-
-def test_contagion_assess_follows_production(servers, live):
-    "The contagion model answers /contagion/assess from the registry's production version; a rollback brings back the shipped checkpoint."
-    from rudra_ml.registry.model_manager import ModelRegistry
-    from rudra_ml.config import shipped_path
-    reg = ModelRegistry(servers['live'].env['RUDRA_ML_MLFLOW_TRACKING_URI'])
-    v = reg.register_model('contagion_model', shipped_path('ml_models', 'contagion_model', 'best_model.pt')).version
-    body = {'network_id': 'eba_2018', 'shock': 0.05, 'mechanism': 'debtrank', 'explain': ['AT01'], 'top': 3}
-    r = live.post(f'{API}/contagion/assess', json=body)
-    assert r.status_code == 200 and r.json()['model_version'] == 0 and len(r.json()['institutions']) == 48, r.text
+def _assess_checks(r):
+    "What an assessment of the EBA banks with one explanation must hold."
+    assert r.status_code == 200 and len(r.json()['institutions']) == 48, r.text
     assert [e['name'] for e in r.json()['explanations']] == ['AT01'] and len(r.json()['explanations'][0]['neighbours']) == 3
-    r = live.post(f'{API}/registry/promote', json={'model_name': 'contagion_model', 'version': v}, headers=AUTH)
+
+SERVED = {   # model name -> (route, body, the answer's version key, checks of the first answer)
+    'intervention_policy': ('interventions/recommend', {'network_id': 'eba_2018', 'shock': 0.05, 'budget': 0.02, 'baselines': False}, 'policy_version', None),
+    'contagion_model': ('contagion/assess', {'network_id': 'eba_2018', 'shock': 0.05, 'mechanism': 'debtrank', 'explain': ['AT01'], 'top': 3},
+                        'model_version', _assess_checks)}
+
+@pytest.mark.parametrize('name', sorted(SERVED))
+def test_model_follows_production(servers, live, name):
+    "The policy and the contagion model are gated and served like the other models: a version promoted over HTTP answers the next request; a rollback brings back the shipped checkpoint (version 0)."
+    from rudra_ml.registry.model_manager import ModelRegistry
+    from rudra_ml.config import shipped_path
+    route, body, key, checks = SERVED[name]
+    reg = ModelRegistry(servers['live'].env['RUDRA_ML_MLFLOW_TRACKING_URI'])
+    v = reg.register_model(name, shipped_path('ml_models', name, 'best_model.pt')).version
+    r = live.post(f'{API}/{route}', json=body)
+    assert r.status_code == 200 and r.json()[key] == 0, r.text
+    if checks: checks(r)
+    r = live.post(f'{API}/registry/promote', json={'model_name': name, 'version': v}, headers=AUTH)
     assert r.status_code == 200, r.text      # the same weights as the shipped checkpoint: the gate passes them
-    assert live.post(f'{API}/contagion/assess', json=body).json()['model_version'] == v
-    r = live.post(f'{API}/registry/rollback', json={'model_name': 'contagion_model'}, headers=AUTH)
+    assert live.post(f'{API}/{route}', json=body).json()[key] == v
+    r = live.post(f'{API}/registry/rollback', json={'model_name': name}, headers=AUTH)
     assert r.status_code == 200, r.text
-    assert live.post(f'{API}/contagion/assess', json=body).json()['model_version'] == 0
-    bad = live.post(f'{API}/contagion/assess', json={**body, 'mechanism': 'rumours'})
-    assert bad.status_code == 422 and bad.json()['detail'][0]['loc'][-1] == 'mechanism', bad.text
+    assert live.post(f'{API}/{route}', json=body).json()[key] == 0
+
+@pytest.mark.parametrize('change,field', [({'mechanism': 'rumours'}, 'mechanism'), ({'shock': 1.5}, 'shock'), ({'top': 0}, 'top'),
+                                          ({'explain': ['no such bank']}, 'explain.0'), ({'network_id': 'nowhere'}, 'network_id')])
+def test_contagion_assess_422_names_the_field(live, change, field):
+    "A bad assessment request is refused with the field named (from the error's field, never from its message)."
+    body = {'network_id': 'eba_2018', 'shock': 0.05, 'mechanism': 'debtrank', **change}
+    r = live.post(f'{API}/contagion/assess', json=body)
+    assert r.status_code == 422 and '.'.join(map(str, r.json()['detail'][0]['loc'][1:])) == field, r.text
 
 @pytest.mark.slow
 def test_schemathesis(servers, tmp_path):

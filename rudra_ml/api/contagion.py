@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from ..data.contagion_data import MECHANISMS
-from ..inference.contagion import MAX_EXPLAINED, assess_network, _served_contagion_model
+from ..inference.contagion import MAX_EXPLAINED, AssessmentError, assess_network, _served_contagion_model
 from .schemas import MAX_INSTITUTIONS, PREFIX, EBA_ID, NetworkId, NetworkIn, Strict, error_responses, field_error
 from .interventions import _network
 
@@ -67,12 +67,6 @@ class ContagionOut(BaseModel):
     decision_ms:float
 
 # %% ../../nbs/api/09_contagion.ipynb #d1c00007
-def _field(msg:str, network_field:str)->str:
-    "The request field a `ValueError` of `assess_network` is about."
-    for f in ('explain', 'mechanism', 'top', 'shock'):
-        if msg.startswith(f) or f"{f} '" in msg[:12]: return f
-    return network_field
-
 def _resolve(g, names:list)->list:
     "The graph nodes `names` refer to (an id, else a name); a 422 naming `explain.k` for one that is in neither."
     by_id, by_name = {str(u): u for u in g.nodes}, {}
@@ -99,5 +93,6 @@ def add_contagion_routes(
         except Exception as e: raise HTTPException(503, detail=f'no usable contagion model: {type(e).__name__}: {e}') from None
         net_field = 'network_id' if req.network is None else 'network'
         try: out = assess_network(g, req.shock, req.mechanism, nodes, req.top, model=model)
-        except (ValueError, MemoryError) as e: raise field_error(_field(str(e), net_field), str(e)) from None
+        except AssessmentError as e: raise field_error(net_field if e.field == 'network' else e.field, str(e)) from None
+        except (ValueError, MemoryError) as e: raise field_error(net_field, str(e)) from None
         return ContagionOut(**{**out, 'model_version': version}, shock=req.shock, decision_ms=(time.perf_counter() - t0)*1e3)

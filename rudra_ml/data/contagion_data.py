@@ -133,7 +133,7 @@ def run_scenario(
     params:CascadeLabelParams=None,  # the system's horizon and thresholds
     seed:int=0,             # the run's seed
 )->dict:
-    "One scenario's arrays: node inputs, edges, labels, undecided mask, the system's class and outcome."
+    "One scenario's arrays: node inputs, edges, labels, undecided mask, the system's class and outcome, and what the shock step did (`cleared`)."
     p, H = params or CascadeLabelParams(), label_horizon or ml_config.LABEL_HORIZON
     eng = mechanism_engine(network, mechanism, max(p.horizon, H), seed)
     r = eng.run_simulation(shock=shock, steps=max(p.horizon, H), record_states=True)
@@ -144,10 +144,14 @@ def run_scenario(
     failed = r.defaulted[p.horizon]
     share = default_share(failed, ref.total_assets)
     contagion = int((failed & ~direct).sum())
+    # what the shock step's clearing did, as the engine computed it under the mechanism: never a model input (it is the
+    # future at prediction time), the ceiling's information: capital ratio after the step, and the equity the step took / initial equity
+    taken = (signed_equity(st, ref) - r.equity[1])/np.maximum(ref.equity, 1e-12)
+    cleared = np.stack([r.capital_ratio[1], np.clip(taken, -10, 10)], 1).astype(np.float32)
     return dict(x=x, baseline=base, edge_index=ei, edge_weight=w, y_node=r.defaulted[H].astype(np.float32),
                 undecided=undecided_rows(np.asarray(st.capital_ratio, float), r.defaulted[1]),
                 label=cascade_class(share, contagion, p), share=float(share), direct_fraction=float(direct.mean()),
-                default_fraction=float(failed.mean()), assets=ref.total_assets.astype(np.float32))
+                default_fraction=float(failed.mean()), assets=ref.total_assets.astype(np.float32), cleared=cleared)
 
 # %% ../../nbs/data/05_contagion_data.ipynb #1b5636da
 def spec_scenarios(
@@ -175,10 +179,10 @@ def to_graph(
     a:dict,            # one scenario's arrays (`run_scenario`)
     mechanism:int,     # the mechanism's index in MECHANISMS
 )->Data:
-    "A PyG graph: `x`, `edge_index`, `edge_weight`, `y_node`, `undecided`, `baseline`, `assets`, `y` [1], `mechanism` [1]."
+    "A PyG graph: `x`, `edge_index`, `edge_weight`, `y_node`, `undecided`, `baseline`, `assets`, `cleared`, `y` [1], `mechanism` [1]."
     t = torch.from_numpy
     return Data(x=t(a['x']), edge_index=t(a['edge_index']), edge_weight=t(a['edge_weight']), y_node=t(a['y_node']),
-                undecided=t(np.asarray(a['undecided'], bool)), baseline=t(a['baseline']), assets=t(a['assets']),
+                undecided=t(np.asarray(a['undecided'], bool)), baseline=t(a['baseline']), assets=t(a['assets']), cleared=t(a['cleared']),
                 y=torch.tensor([a['label']]), mechanism=torch.tensor([mechanism]), num_nodes=len(a['x']))
 
 @dataclass

@@ -18,7 +18,7 @@ from ..data.contagion_data import node_inputs
 from ..models.contagion_model import ContagionModel, load_contagion_model
 
 # %% auto #0
-__all__ = ['MAX_EXPLAINED', 'ContagionPDPredictor', 'contagion_pd_model', 'ml_cost_us', 'assess_network']
+__all__ = ['MAX_EXPLAINED', 'ContagionPDPredictor', 'contagion_pd_model', 'ml_cost_us', 'AssessmentError', 'assess_network']
 
 # %% ../../nbs/inference/03_contagion.ipynb #cd6d75a9
 class ContagionPDPredictor:
@@ -68,6 +68,11 @@ def ml_cost_us(
 # %% ../../nbs/inference/03_contagion.ipynb #c0a55e02
 MAX_EXPLAINED = 20   # institutions one assessment explains
 
+class AssessmentError(ValueError):
+    "A `ValueError` of `assess_network` about one argument: `field` names it ('shock', 'mechanism', 'explain', 'top' or 'network')."
+    def __init__(self, field:str, msg:str):
+        super().__init__(msg); self.field = field
+
 def _served_contagion_model(tracking_uri:str|None=None)->tuple:
     "`(model, version)` of the contagion model that serves: the registry's production version, else the shipped checkpoint."
     from rudra_ml.inference.loading import serving_model
@@ -88,19 +93,24 @@ def assess_network(
     from rudra_ml.config import ml_config
     from rudra_ml.data.cascade_generator import CASCADE_CLASSES
     from rudra_ml.data.contagion_data import check_mechanisms, direct_defaults, mechanism_engine
-    (mechanism,) = check_mechanisms(mechanism)
-    top, explain = check_int('top', top, 1, 50), list(dict.fromkeys(explain))
-    if len(explain) > MAX_EXPLAINED: raise ValueError(f"explain must name at most {MAX_EXPLAINED} institutions, got {len(explain)}")
+    def field(name, check):
+        try: return check()
+        except ValueError as e: raise AssessmentError(name, str(e)) from None
+    (mechanism,) = field('mechanism', lambda: check_mechanisms(mechanism))
+    top, explain = field('top', lambda: check_int('top', top, 1, 50)), list(dict.fromkeys(explain))
+    if len(explain) > MAX_EXPLAINED: raise AssessmentError('explain', f"explain must name at most {MAX_EXPLAINED} institutions, got {len(explain)}")
     missing = [u for u in explain if u not in network]
-    if missing: raise ValueError(f"explain names institutions not in the network: {', '.join(map(str, missing[:5]))}")
+    if missing: raise AssessmentError('explain', f"explain names institutions not in the network: {', '.join(map(str, missing[:5]))}")
+    if np.ndim(shock) == 0 and not 0 <= float(shock) <= 1: raise AssessmentError('shock', f"shock must be in [0, 1], got {shock}")
     version = None
     if model is None: model, version = _served_contagion_model(tracking_uri)
-    if np.ndim(shock) == 0 and not 0 <= float(shock) <= 1: raise ValueError(f"shock must be in [0, 1], got {shock}")
-    eng = mechanism_engine(network, mechanism, 1)
-    st = eng.run_simulation(shock=shock, steps=1, record_states=True).states[0]
+    if mechanism not in model.mechanisms:
+        raise AssessmentError('mechanism', f"mechanism {mechanism!r} was not among the model's training mechanisms; accepted: {', '.join(model.mechanisms)}")
+    eng = field('network', lambda: mechanism_engine(network, mechanism, 1))
+    st = field('shock' if np.ndim(shock) else 'network', lambda: eng.run_simulation(shock=shock, steps=1, record_states=True).states[0])
     x, _ = node_inputs(st, eng.bs)
     ei, w = exposure_edges(st.liabilities, eng.bs.equity)
-    o = model.predict_network(x, ei, w, mechanism)
+    o = field('network', lambda: model.predict_network(x, ei, w, mechanism))
     nodes, decided = list(st.ids), direct_defaults(st)
     name = lambda u: str(network.nodes[u].get('name', u))
     rows = [{'id': str(u), 'name': name(u), 'probability': float(o['probability'][k]), 'insolvent_at_shock': bool(decided[k]),

@@ -16,8 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from ..checks import check_int
-from ..data.contagion_data import BASELINE_INPUTS, ContagionDataset, generate_contagion_data
-from ..models.contagion_model import aggregate
+from ..data.contagion_data import BASELINE_INPUTS, MECHANISMS, ContagionDataset, generate_contagion_data
 from ..training.contagion_model import (ContagionModelJob, ContagionTrainer, _class_weight, batches, contagion_baseline_scores,
                                                evaluate_mechanisms, fit_contagion_baselines, head_scores,
                                                multitask_figures, plot_mechanisms, predict_graphs)
@@ -31,29 +30,34 @@ from ..config import checkpoint_path
 from ..checkpoint import write_model_card
 
 # %% auto #0
-__all__ = ['SIZES', 'IN_LOOP_SIZES', 'IN_LOOP_KEYS', 'realised_counterparty_loss', 'ceiling_scores', 'train_epochs',
-           'transfer_curve', 'plot_transfer', 'multitask_intervals', 'contagion_aware_section', 'loop_timing',
-           'in_loop_section', 'benchmark_markdown', 'card_with_benchmark']
+__all__ = ['SIZES', 'IN_LOOP_SIZES', 'IN_LOOP_KEYS', 'cleared_state', 'ceiling_scores', 'train_epochs', 'transfer_curve',
+           'plot_transfer', 'multitask_intervals', 'contagion_aware_section', 'loop_timing', 'in_loop_section',
+           'benchmark_markdown', 'card_with_benchmark']
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #cf1f8ec0
-def realised_counterparty_loss(
-    graphs,   # PyG graphs with `y_node`
+def cleared_state(
+    graphs,   # PyG graphs with `cleared` (`data.contagion_data.to_graph`)
 )->np.ndarray:
-    "Per institution (graphs stacked): the exposure-weighted count of its debtors that default within the horizon."
-    return np.concatenate([aggregate(g.y_node[:, None], g.edge_index, g.edge_weight)[:, 0].numpy() for g in graphs])
+    "`[rows, 2]` (graphs stacked): each institution's capital ratio after the shock step, and the equity that step took / initial equity."
+    return np.concatenate([g.cleared.numpy() for g in graphs]).astype(np.float64)
+
+def _ceiling_inputs(rows:pd.DataFrame, graphs)->np.ndarray:
+    "The baselines' 24 columns, the mechanism (one-hot) and `cleared_state`."
+    c = cleared_state(graphs)
+    if len(c) != len(rows): raise ValueError('the rows and the graphs must be the same scenarios in the same order')
+    mech = np.stack([(rows['mechanism'] == m).to_numpy(np.float64) for m in MECHANISMS], 1)
+    return np.column_stack([rows[list(BASELINE_INPUTS)].to_numpy(np.float64), mech, c])
 
 def ceiling_scores(
     train_rows:pd.DataFrame, train_graphs,  # training rows and their graphs (same order)
     test_rows:pd.DataFrame, test_graphs,    # test rows and their graphs
     seed:int=0,
 )->np.ndarray:
-    "Gradient boosting on the 24 baseline columns plus the realised counterparty loss, fit on the undecided training rows."
-    cols = list(BASELINE_INPUTS)
-    Xtr = np.column_stack([train_rows[cols].to_numpy(np.float64), realised_counterparty_loss(train_graphs)])
-    Xte = np.column_stack([test_rows[cols].to_numpy(np.float64), realised_counterparty_loss(test_graphs)])
-    u = train_rows['undecided'].to_numpy()
+    "Gradient boosting on the 24 baseline columns, the mechanism and `cleared_state`, fit on the undecided training rows."
+    Xtr, Xte, u = _ceiling_inputs(train_rows, train_graphs), _ceiling_inputs(test_rows, test_graphs), train_rows['undecided'].to_numpy()
     with threadpool_limits(1):
         return HistGradientBoostingClassifier(random_state=seed).fit(Xtr[u], train_rows['label'].to_numpy()[u]).predict_proba(Xte)[:, 1]
+
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #a61e6d17
 def train_epochs(

@@ -33,8 +33,8 @@ from .job import ModelJob, Param, a_bool, a_number, an_int, one_of
 from .default_predictor import fit_baselines, baseline_scores
 
 # %% auto #0
-__all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'CONTAGION_CARD', 'batches', 'predict_graphs', 'head_scores', 'head_weights',
-           'ContagionTrainer', 'node_loss', 'fit_contagion_baselines', 'contagion_baseline_scores',
+__all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'PER_MECHANISM', 'CONTAGION_CARD', 'batches', 'predict_graphs', 'head_scores',
+           'head_weights', 'ContagionTrainer', 'node_loss', 'fit_contagion_baselines', 'contagion_baseline_scores',
            'evaluate_mechanisms', 'multitask_figures', 'ContagionModelJob', 'evaluate_job', 'plot_mechanisms']
 
 # %% ../../nbs/training/08_contagion_model.ipynb #a7bc666b
@@ -177,19 +177,25 @@ def _loss(self:ContagionTrainer, p:dict, cw)->float:
     return float(wi*node_loss(torch.logit(q), torch.from_numpy(p['y_node']), torch.from_numpy(p['undecided']), self.decided_weight) + ws*ce)
 
 # %% ../../nbs/training/08_contagion_model.ipynb #d0412bee
-CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'mlp', 'bayes')
+CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'logistic_fr_mech', 'gbm_fr_mech', 'mlp', 'bayes')
+PER_MECHANISM = {'logistic_fr_mech': 'logistic_fr', 'gbm_fr_mech': 'gbm_fr'}   # one fit per mechanism -> the pooled fit it falls back on
 
 def fit_contagion_baselines(
     rows:pd.DataFrame,  # training rows (`ContagionDataset.rows`)
     seed:int=0,         # seed of the gradient boosting
 )->dict:
-    "The learned baselines fit on the undecided training rows: `{name: (columns, estimator)}` (20-feature ones as `fit_baselines`)."
+    "The learned baselines fit on the undecided training rows: `{name: (columns, estimator)}` (20-feature ones as `fit_baselines`); the `_mech` ones `{mechanism: estimator}`, one per mechanism."
     r = rows[rows['undecided']]
     out = fit_baselines(r[list(FEATURE_NAMES)].to_numpy(np.float64), r['label'].to_numpy(), ('logistic3', 'logistic20', 'gbm20'), seed)
     X, y = r[list(BASELINE_INPUTS)].to_numpy(np.float64), r['label'].to_numpy()
     with threadpool_limits(1):
         out['logistic_fr'] = (None, make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y))
         out['gbm_fr'] = (None, HistGradientBoostingClassifier(random_state=seed).fit(X, y))
+        make = {'logistic_fr_mech': lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+                'gbm_fr_mech': lambda: HistGradientBoostingClassifier(random_state=seed)}
+        mech = r['mechanism'].to_numpy()
+        for name, new in make.items():   # a mechanism whose undecided training rows hold one class is left to the pooled fit
+            out[name] = (None, {m: new().fit(X[mech == m], y[mech == m]) for m in np.unique(mech) if 0 < y[mech == m].sum() < (mech == m).sum()})
     return out
 
 def contagion_baseline_scores(
@@ -201,7 +207,14 @@ def contagion_baseline_scores(
     X20 = rows[list(FEATURE_NAMES)].to_numpy(np.float64)
     out = baseline_scores({k: v for k, v in fitted.items() if k in ('logistic3', 'logistic20', 'gbm20')}, X20, ('logistic3', 'logistic20', 'gbm20', 'bayes'))
     with threadpool_limits(1):
-        for k in ('logistic_fr', 'gbm_fr'): out[k] = fitted[k][1].predict_proba(rows[list(BASELINE_INPUTS)].to_numpy(np.float64))[:, 1]
+        X = rows[list(BASELINE_INPUTS)].to_numpy(np.float64)
+        for k in ('logistic_fr', 'gbm_fr'): out[k] = fitted[k][1].predict_proba(X)[:, 1]
+        mech = rows['mechanism'].to_numpy()
+        for k, pooled in PER_MECHANISM.items():
+            if k not in fitted: continue
+            out[k] = out[pooled].copy()
+            for m, est in fitted[k][1].items():
+                if (mech == m).any(): out[k][mech == m] = est.predict_proba(X[mech == m])[:, 1]
     if mlp is not None: out['mlp'] = mlp.predict_features(X20.astype(np.float32), use_confidence=False)[0]
     return {k: out[k] for k in CONTAGION_BASELINES if k in out}
 
