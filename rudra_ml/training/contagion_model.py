@@ -104,9 +104,9 @@ class ContagionTrainer(SearchMixin):
         self.model = None
 
     def build(self, train_graphs)->ContagionModel:
-        "A fresh model (seeded), standardised with the training nodes' statistics."
+        "A fresh model (seeded) for the graphs' node inputs (`NODE_INPUTS`, or more: a ceiling told extra columns), standardised with the training nodes' statistics."
         torch.manual_seed(self.seed)
-        m = ContagionModel(**self.params)
+        m = ContagionModel(n_inputs=int(train_graphs[0].x.shape[1]), **self.params)
         x = torch.cat([g.x for g in train_graphs]).double()
         m.set_normalization(x.mean(0).numpy(), x.std(0).numpy())
         return m
