@@ -31,8 +31,8 @@ from ..checkpoint import write_model_card
 
 # %% auto #0
 __all__ = ['SIZES', 'IN_LOOP_SIZES', 'IN_LOOP_KEYS', 'cleared_state', 'with_cleared', 'ceiling_scores', 'train_epochs',
-           'transfer_curve', 'plot_transfer', 'multitask_intervals', 'contagion_aware_section', 'loop_timing',
-           'in_loop_section', 'benchmark_markdown', 'card_with_benchmark']
+           'transfer_curve', 'plot_transfer', 'multitask_intervals', 'seed_repeats', 'seed_summary',
+           'contagion_aware_section', 'loop_timing', 'in_loop_section', 'benchmark_markdown', 'card_with_benchmark']
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #cf1f8ec0
 def cleared_state(
@@ -154,11 +154,42 @@ def multitask_intervals(
     out.update(system_macro_f1_diff=float(f1(y, pm) - f1(y, pt)), system_macro_f1_diff_ci=[float(x) for x in np.percentile(draws, [2.5, 97.5])])
     return out
 
+# %% ../../nbs/science/07_contagion_aware.ipynb #c3e1a002
+def seed_repeats(
+    ds:ContagionDataset,   # the section's scenarios
+    split:tuple,           # their `(train, val, test)` indices
+    jp:dict,               # the job's checked parameters: the recipe every seed trains with
+    seeds:tuple,           # training seeds (data and split stay fixed)
+)->list:
+    "The multi-task model and its twins retrained with each of `seeds`: `multitask_figures` on the test graphs, one dict per seed."
+    tr, va, te = split
+    train, val, test = [ds[i] for i in tr], [ds[i] for i in va], [ds[i] for i in te]
+    out = []
+    for s in seeds:
+        sc = {}
+        for h in ('both', 'institution', 'system'):
+            t = ContagionModelJob().trainer({**jp, 'seed': check_int('seed', s, 0)}, heads=h)
+            t.fit(train, val, jp['epochs'], jp['patience'], False)
+            sc[h] = head_scores(predict_graphs(t.model, test))
+        out.append({'seed': int(s), **multitask_figures(sc['both'], {h: sc[h] for h in ('institution', 'system')})})
+    return out
+
+def seed_summary(
+    runs:list,   # `multitask_figures` per training seed, each with its `seed`
+)->dict:
+    "Over training seeds: each head's difference to its twin (per seed and mean) and on how many seeds it met its target."
+    if not runs: raise ValueError("runs must hold at least one training seed's figures, got none")
+    di = [r['institution_ap_undecided'] - r['institution_ap_undecided_single_task'] for r in runs]
+    ds_ = [r['system_macro_f1'] - r['system_macro_f1_single_task'] for r in runs]
+    return {'seeds': [r['seed'] for r in runs], 'institution_ap_diff': [float(x) for x in di], 'system_macro_f1_diff': [float(x) for x in ds_],
+            'institution_ap_diff_mean': float(np.mean(di)), 'system_macro_f1_diff_mean': float(np.mean(ds_)),
+            'institution_ok_seeds': int(sum(r['institution_ok'] for r in runs)), 'system_ok_seeds': int(sum(r['system_ok'] for r in runs))}
+
 # %% ../../nbs/science/07_contagion_aware.ipynb #d5c9583e
 SIZES = {'quick': dict(networks=8, shocks=1, epochs=2, patience=2, hidden=16, channels=4, rounds=2, n_boot=50,
-                       eba_pool=4, eba_test=3, ks=(2, 4), ft_epochs=2),
+                       eba_pool=4, eba_test=3, ks=(2, 4), ft_epochs=2, train_seeds=(1,)),
          'full': dict(networks=600, shocks=3, epochs=60, patience=10, hidden=64, channels=8, rounds=3, n_boot=1000,
-                      eba_pool=40, eba_test=24, ks=(8, 32, 128), ft_epochs=20)}
+                      eba_pool=40, eba_test=24, ks=(8, 32, 128), ft_epochs=20, train_seeds=(1, 2))}
 
 def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
     "The job's split, the multi-task model and its twins trained on it: `(split, trainers, job params)`."
@@ -216,6 +247,10 @@ def contagion_aware_section(
     twins = {h: predict_graphs(trainers[h].model, test) for h in ('institution', 'system')}
     mt = {**multitask_figures(head_scores(main), {h: head_scores(q) for h, q in twins.items()}),
           **multitask_intervals(main, twins, np.asarray(ds.groups)[te], p['n_boot'], seed)}
+    t1 = time.perf_counter()   # the same comparison retrained with other seeds on the same data
+    runs = [{'seed': seed, **multitask_figures(head_scores(main), {h: head_scores(q) for h, q in twins.items()})},
+            *seed_repeats(ds, (tr, va, te), jp, p['train_seeds'])]
+    mt['training_seeds'] = {**seed_summary(runs), 'runs': runs}; t['seed_repeats'] = time.perf_counter() - t1
     ws = trainers['both'].model.wrong_sign(test[:60])
     pool = np.flatnonzero(eba.meta['network'] < p['eba_pool'])
     transfer = transfer_curve(trainers['both'].model, {'model': trainers['both'].params, 'lr': jp['learning_rate'], 'batch_size': jp['batch_size']},
@@ -306,6 +341,13 @@ def benchmark_markdown(
                   f"{mt['institution_ap_undecided']:.4f} vs {mt['institution_ap_undecided_single_task']:.4f}, difference {mt['institution_ap_diff']:+.4f} "
                   f"[{lo:+.4f}, {hi:+.4f}]; system macro-F1 {mt['system_macro_f1']:.4f} vs {mt['system_macro_f1_single_task']:.4f}, "
                   f"difference {mt['system_macro_f1_diff']:+.4f} [{slo:+.4f}, {shi:+.4f}].", '']
+    ts = (mt or {}).get('training_seeds')
+    if ts:
+        n, per = len(ts['seeds']), lambda v: ' / '.join(f'{x:+.4f}' for x in v)
+        lines += [f"Retrained with training seeds {', '.join(map(str, ts['seeds']))} on the same data and split (multi-task minus twin, per seed): "
+                  f"institution AP {per(ts['institution_ap_diff'])} (mean {ts['institution_ap_diff_mean']:+.4f}; at least the twin on "
+                  f"{ts['institution_ok_seeds']} of {n}); system macro-F1 {per(ts['system_macro_f1_diff'])} (mean {ts['system_macro_f1_diff_mean']:+.4f}; "
+                  f"within 0.005 of the twin or above on {ts['system_ok_seeds']} of {n}).", '']
     il = sec.get('in_loop')
     if il:
         lines += ['In the loop (`contagion_in_loop`): the model as the engine\'s PD source, its own time per institution-step.', '',
