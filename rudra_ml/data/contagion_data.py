@@ -27,9 +27,10 @@ from .runner import run_simulations
 from .splits import group_split
 
 # %% auto #0
-__all__ = ['MECHANISMS', 'FIRST_ROUND', 'OWN_FEATURES', 'NODE_INPUTS', 'BASELINE_INPUTS', 'check_mechanisms', 'mechanism_engine',
-           'direct_defaults', 'first_round_losses', 'node_inputs', 'ContagionSpec', 'spec_network', 'run_scenario',
-           'spec_scenarios', 'to_graph', 'ContagionDataset', 'generate_contagion_data']
+__all__ = ['MECHANISMS', 'FIRST_ROUND', 'PROPAGATED', 'OWN_FEATURES', 'NODE_INPUTS', 'BASELINE_INPUTS', 'check_mechanisms',
+           'mechanism_engine', 'direct_defaults', 'first_round_losses', 'propagated_distress', 'node_inputs',
+           'ContagionSpec', 'spec_network', 'run_scenario', 'spec_scenarios', 'to_graph', 'ContagionDataset',
+           'generate_contagion_data']
 
 # %% ../../nbs/data/05_contagion_data.ipynb #574666f2
 MECHANISMS = {'eisenberg_noe': dict(contagion='eisenberg_noe'),
@@ -81,6 +82,28 @@ def first_round_losses(
     left = np.maximum(eq, 0)
     return np.stack([np.clip(furfine/e0, 0, 10), np.clip(en/e0, 0, 10),
                      (furfine >= left) & (furfine > 0) & ~direct, (en >= left) & (en > 0) & ~direct], 1).astype(np.float32)
+
+# %% ../../nbs/data/05_contagion_data.ipynb #d7a1b002
+PROPAGATED = ('dr_first', 'dr_induced', 'dr_fails')   # distress propagated through the exposure graph, in order
+
+def propagated_distress(
+    equity_ratio:np.ndarray,  # [N] equity / initial equity (`NODE_FEATURES`' `equity_ratio`, in [-1, 1])
+    edge_index:np.ndarray,    # [2, E] debtor -> creditor
+    edge_weight:np.ndarray,   # [E] exposure / the creditor's initial equity
+    rounds:int=30,            # rounds of the iteration
+)->np.ndarray:
+    "`[N, 3]` float32 `PROPAGATED`: DebtRank's first round, the loss the iteration adds to each institution's own, and whether it reaches default."
+    h0 = np.clip(1 - np.asarray(equity_ratio, float), 0, 1)
+    src, dst = np.asarray(edge_index)
+    w, n = np.asarray(edge_weight, float), len(h0)
+    if len(w) != len(src): raise ValueError(f"edge_weight must have one weight per edge ({len(src)}), got {len(w)}")
+    push = lambda h: np.bincount(dst, weights=w*h[src], minlength=n)
+    first, h = push(h0), h0
+    for _ in range(check_int('rounds', rounds, 1)):
+        nxt = np.minimum(1, h0 + push(h))
+        if np.allclose(nxt, h, rtol=0, atol=1e-12): break
+        h = nxt
+    return np.stack([np.clip(first, 0, 10), h - h0, (h >= 1) & (h0 < 1)], 1).astype(np.float32)
 
 # %% ../../nbs/data/05_contagion_data.ipynb #fd892286
 OWN_FEATURES = tuple(f for f in FEATURE_NAMES if f not in FEATURE_GROUPS['neighborhood'] and f not in NODE_FEATURES)
@@ -207,12 +230,13 @@ def split(self:ContagionDataset, val_fraction:float=0.15, test_fraction:float=0.
 
 @patch
 def rows(self:ContagionDataset, idx=None)->pd.DataFrame:
-    "One row per institution of the graphs at `idx` (None: all): baseline columns, label, undecided, scenario, network, mechanism."
+    "One row per institution of the graphs at `idx` (None: all): baseline columns, `PROPAGATED`, label, undecided, scenario, network, mechanism."
     idx = np.arange(len(self)) if idx is None else np.asarray(idx, int)
     parts = []
     for i in idx:
         g, m = self.graphs[i], self.meta.iloc[i]
         d = pd.DataFrame(g.baseline.numpy(), columns=list(BASELINE_INPUTS))
+        d[list(PROPAGATED)] = propagated_distress(g.x[:, NODE_INPUTS.index('equity_ratio')].numpy(), g.edge_index.numpy(), g.edge_weight.numpy())
         d['label'], d['undecided'] = g.y_node.numpy().astype(int), g.undecided.numpy()
         d['scenario'], d['network'], d['mechanism'] = i, m['network'], m['mechanism']
         parts.append(d)

@@ -16,7 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from ..checks import check_int
-from ..data.contagion_data import BASELINE_INPUTS, MECHANISMS, ContagionDataset, generate_contagion_data
+from ..data.contagion_data import BASELINE_INPUTS, MECHANISMS, PROPAGATED, ContagionDataset, generate_contagion_data
 from ..training.contagion_model import (ContagionModelJob, ContagionTrainer, _class_weight, batches, contagion_baseline_scores,
                                                evaluate_mechanisms, fit_contagion_baselines, head_scores,
                                                multitask_figures, plot_mechanisms, predict_graphs)
@@ -42,11 +42,11 @@ def cleared_state(
     return np.concatenate([g.cleared.numpy() for g in graphs]).astype(np.float64)
 
 def _ceiling_inputs(rows:pd.DataFrame, graphs)->np.ndarray:
-    "The baselines' 24 columns, the mechanism (one-hot) and `cleared_state`."
+    "The strongest baseline's columns (the 24 and `PROPAGATED`), the mechanism (one-hot) and `cleared_state`."
     c = cleared_state(graphs)
     if len(c) != len(rows): raise ValueError('the rows and the graphs must be the same scenarios in the same order')
     mech = np.stack([(rows['mechanism'] == m).to_numpy(np.float64) for m in MECHANISMS], 1)
-    return np.column_stack([rows[list(BASELINE_INPUTS)].to_numpy(np.float64), mech, c])
+    return np.column_stack([rows[list(BASELINE_INPUTS + PROPAGATED)].to_numpy(np.float64), mech, c])
 
 def with_cleared(
     graphs,   # PyG graphs with `cleared`
@@ -62,7 +62,7 @@ def ceiling_scores(
     test_rows:pd.DataFrame, test_graphs,    # test rows and their graphs
     seed:int=0,
 )->np.ndarray:
-    "Gradient boosting on the 24 baseline columns, the mechanism and `cleared_state`, fit on the undecided training rows."
+    "Gradient boosting on the baselines' columns (the 24 and `PROPAGATED`), the mechanism and `cleared_state`, fit on the undecided training rows."
     Xtr, Xte, u = _ceiling_inputs(train_rows, train_graphs), _ceiling_inputs(test_rows, test_graphs), train_rows['undecided'].to_numpy()
     with threadpool_limits(1):
         return HistGradientBoostingClassifier(random_state=seed).fit(Xtr[u], train_rows['label'].to_numpy()[u]).predict_proba(Xte)[:, 1]

@@ -26,16 +26,17 @@ from ..checkpoint import ARTIFACTS, RESULT_KEYS, save_checkpoint, write_model_ca
 from ..evaluation import evaluate_scores
 from ..features.extractor import FEATURE_NAMES
 from ..data.cascade_generator import CASCADE_CLASSES
-from ..data.contagion_data import BASELINE_INPUTS, MECHANISMS, NODE_INPUTS, ContagionDataset, generate_contagion_data
+from ..data.contagion_data import BASELINE_INPUTS, MECHANISMS, NODE_INPUTS, PROPAGATED, ContagionDataset, generate_contagion_data
 from ..models.contagion_model import HEADS, ContagionModel
 from .loop import SearchMixin, training_logger
 from .job import ModelJob, Param, a_bool, a_number, an_int, one_of
 from .default_predictor import fit_baselines, baseline_scores
 
 # %% auto #0
-__all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'PER_MECHANISM', 'CONTAGION_CARD', 'batches', 'predict_graphs', 'head_scores',
-           'head_weights', 'ContagionTrainer', 'node_loss', 'fit_contagion_baselines', 'contagion_baseline_scores',
-           'evaluate_mechanisms', 'multitask_figures', 'ContagionModelJob', 'evaluate_job', 'plot_mechanisms']
+__all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'POOLED_COLUMNS', 'PER_MECHANISM', 'CONTAGION_CARD', 'batches',
+           'predict_graphs', 'head_scores', 'head_weights', 'ContagionTrainer', 'node_loss', 'fit_contagion_baselines',
+           'contagion_baseline_scores', 'evaluate_mechanisms', 'multitask_figures', 'ContagionModelJob', 'evaluate_job',
+           'plot_mechanisms']
 
 # %% ../../nbs/training/08_contagion_model.ipynb #a7bc666b
 class batches:
@@ -177,8 +178,15 @@ def _loss(self:ContagionTrainer, p:dict, cw)->float:
     return float(wi*node_loss(torch.logit(q), torch.from_numpy(p['y_node']), torch.from_numpy(p['undecided']), self.decided_weight) + ws*ce)
 
 # %% ../../nbs/training/08_contagion_model.ipynb #d0412bee
-CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'logistic_fr_mech', 'gbm_fr_mech', 'mlp', 'bayes')
-PER_MECHANISM = {'logistic_fr_mech': 'logistic_fr', 'gbm_fr_mech': 'gbm_fr'}   # one fit per mechanism -> the pooled fit it falls back on
+CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'gbm_prop', 'logistic_fr_mech', 'gbm_fr_mech', 'gbm_prop_mech',
+                       'mlp', 'bayes')
+POOLED_COLUMNS = {'logistic_fr': BASELINE_INPUTS, 'gbm_fr': BASELINE_INPUTS, 'gbm_prop': BASELINE_INPUTS + PROPAGATED}   # the columns each reads
+PER_MECHANISM = {'logistic_fr_mech': 'logistic_fr', 'gbm_fr_mech': 'gbm_fr', 'gbm_prop_mech': 'gbm_prop'}   # one fit per mechanism -> the pooled fit it falls back on
+
+def _new_baseline(name:str, seed:int):
+    "A fresh estimator for the pooled baseline `name`."
+    if name.startswith('logistic'): return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    return HistGradientBoostingClassifier(random_state=seed)
 
 def fit_contagion_baselines(
     rows:pd.DataFrame,  # training rows (`ContagionDataset.rows`)
@@ -187,15 +195,12 @@ def fit_contagion_baselines(
     "The learned baselines fit on the undecided training rows: `{name: (columns, estimator)}` (20-feature ones as `fit_baselines`); the `_mech` ones `{mechanism: estimator}`, one per mechanism."
     r = rows[rows['undecided']]
     out = fit_baselines(r[list(FEATURE_NAMES)].to_numpy(np.float64), r['label'].to_numpy(), ('logistic3', 'logistic20', 'gbm20'), seed)
-    X, y = r[list(BASELINE_INPUTS)].to_numpy(np.float64), r['label'].to_numpy()
+    y, mech = r['label'].to_numpy(), r['mechanism'].to_numpy()
     with threadpool_limits(1):
-        out['logistic_fr'] = (None, make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y))
-        out['gbm_fr'] = (None, HistGradientBoostingClassifier(random_state=seed).fit(X, y))
-        make = {'logistic_fr_mech': lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
-                'gbm_fr_mech': lambda: HistGradientBoostingClassifier(random_state=seed)}
-        mech = r['mechanism'].to_numpy()
-        for name, new in make.items():   # a mechanism whose undecided training rows hold one class is left to the pooled fit
-            out[name] = (None, {m: new().fit(X[mech == m], y[mech == m]) for m in np.unique(mech) if 0 < y[mech == m].sum() < (mech == m).sum()})
+        for name, cols in POOLED_COLUMNS.items(): out[name] = (None, _new_baseline(name, seed).fit(r[list(cols)].to_numpy(np.float64), y))
+        for name, pooled in PER_MECHANISM.items():   # a mechanism whose undecided training rows hold one class is left to the pooled fit
+            X = r[list(POOLED_COLUMNS[pooled])].to_numpy(np.float64)
+            out[name] = (None, {m: _new_baseline(pooled, seed).fit(X[mech == m], y[mech == m]) for m in np.unique(mech) if 0 < y[mech == m].sum() < (mech == m).sum()})
     return out
 
 def contagion_baseline_scores(
@@ -206,13 +211,13 @@ def contagion_baseline_scores(
     "`{name: probabilities}` of every baseline on `rows`."
     X20 = rows[list(FEATURE_NAMES)].to_numpy(np.float64)
     out = baseline_scores({k: v for k, v in fitted.items() if k in ('logistic3', 'logistic20', 'gbm20')}, X20, ('logistic3', 'logistic20', 'gbm20', 'bayes'))
+    mech = rows['mechanism'].to_numpy()
     with threadpool_limits(1):
-        X = rows[list(BASELINE_INPUTS)].to_numpy(np.float64)
-        for k in ('logistic_fr', 'gbm_fr'): out[k] = fitted[k][1].predict_proba(X)[:, 1]
-        mech = rows['mechanism'].to_numpy()
+        for k, cols in POOLED_COLUMNS.items():
+            if k in fitted: out[k] = fitted[k][1].predict_proba(rows[list(cols)].to_numpy(np.float64))[:, 1]
         for k, pooled in PER_MECHANISM.items():
-            if k not in fitted: continue
-            out[k] = out[pooled].copy()
+            if k not in fitted or pooled not in out: continue
+            X, out[k] = rows[list(POOLED_COLUMNS[pooled])].to_numpy(np.float64), out[pooled].copy()
             for m, est in fitted[k][1].items():
                 if (mech == m).any(): out[k][mech == m] = est.predict_proba(X[mech == m])[:, 1]
     if mlp is not None: out['mlp'] = mlp.predict_features(X20.astype(np.float32), use_confidence=False)[0]
