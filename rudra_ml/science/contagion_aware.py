@@ -156,14 +156,11 @@ def multitask_intervals(
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #c3e1a002
 def seed_repeats(
-    ds:ContagionDataset,   # the section's scenarios
-    split:tuple,           # their `(train, val, test)` indices
+    train, val, test,      # the section's graphs: training, validation, test
     jp:dict,               # the job's checked parameters: the recipe every seed trains with
     seeds:tuple,           # training seeds (data and split stay fixed)
 )->list:
     "The multi-task model and its twins retrained with each of `seeds`: `multitask_figures` on the test graphs, one dict per seed."
-    tr, va, te = split
-    train, val, test = [ds[i] for i in tr], [ds[i] for i in va], [ds[i] for i in te]
     out = []
     for s in seeds:
         sc = {}
@@ -197,11 +194,11 @@ def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
     jp = job.check(dict(num_simulations=p['networks'], shocks=p['shocks'], epochs=p['epochs'], patience=p['patience'], hidden=p['hidden'],
                         channels=p['channels'], rounds=p['rounds'], n_boot=p['n_boot'], seed=seed))
     split = ds.split(jp['val_fraction'], jp['test_fraction'], seed=seed)
-    tr, va, _ = split
+    train, val = ([ds[i] for i in s] for s in split[:2])
     trainers = {}
     for h in ('both', 'institution', 'system'):
         trainers[h] = job.trainer(jp, heads=h)
-        trainers[h].fit([ds[i] for i in tr], [ds[i] for i in va], jp['epochs'], jp['patience'], False)
+        trainers[h].fit(train, val, jp['epochs'], jp['patience'], False)
     return split, trainers, jp
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #a4e6d916
@@ -235,21 +232,20 @@ def contagion_aware_section(
     t['data'] = time.perf_counter() - t0
     (tr, va, te), trainers, jp = _train_all(ds, p, seed); t['train'] = time.perf_counter() - t0 - t['data']
     job = ContagionModelJob()
-    test, train = [ds[i] for i in te], [ds[i] for i in tr]
+    train, val, test = ([ds[i] for i in s] for s in (tr, va, te))
     rows_tr, rows_te = ds.rows(tr), ds.rows(te)
     main = predict_graphs(trainers['both'].model, test)
     base = contagion_baseline_scores(fit_contagion_baselines(rows_tr, seed), rows_te, mlp or DefaultPredictor(strict=True))
     # the ceilings: gradient boosting, and the same network model and recipe, told what the shock step's clearing did
     ceil = job.trainer(jp, heads='both')
-    ceil.fit(with_cleared(train), with_cleared([ds[i] for i in va]), jp['epochs'], jp['patience'], False); t['ceiling'] = time.perf_counter() - t0 - t['data'] - t['train']
+    ceil.fit(with_cleared(train), with_cleared(val), jp['epochs'], jp['patience'], False); t['ceiling'] = time.perf_counter() - t0 - t['data'] - t['train']
     extra = {'ceiling': ceiling_scores(rows_tr, train, rows_te, test, seed), 'ceiling_network': predict_graphs(ceil.model, with_cleared(test))['prob']}
     per = evaluate_mechanisms(main['prob'], rows_te, base, p['n_boot'], seed, extra=extra)
     twins = {h: predict_graphs(trainers[h].model, test) for h in ('institution', 'system')}
-    mt = {**multitask_figures(head_scores(main), {h: head_scores(q) for h, q in twins.items()}),
-          **multitask_intervals(main, twins, np.asarray(ds.groups)[te], p['n_boot'], seed)}
+    figs = multitask_figures(head_scores(main), {h: head_scores(q) for h, q in twins.items()})
+    mt = {**figs, **multitask_intervals(main, twins, np.asarray(ds.groups)[te], p['n_boot'], seed)}
     t1 = time.perf_counter()   # the same comparison retrained with other seeds on the same data
-    runs = [{'seed': seed, **multitask_figures(head_scores(main), {h: head_scores(q) for h, q in twins.items()})},
-            *seed_repeats(ds, (tr, va, te), jp, p['train_seeds'])]
+    runs = [{'seed': seed, **figs}, *seed_repeats(train, val, test, jp, p['train_seeds'])]
     mt['training_seeds'] = {**seed_summary(runs), 'runs': runs}; t['seed_repeats'] = time.perf_counter() - t1
     ws = trainers['both'].model.wrong_sign(test[:60])
     pool = np.flatnonzero(eba.meta['network'] < p['eba_pool'])

@@ -33,8 +33,8 @@ from .job import ModelJob, Param, a_bool, a_number, an_int, one_of
 from .default_predictor import fit_baselines, baseline_scores
 
 # %% auto #0
-__all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'POOLED_COLUMNS', 'PER_MECHANISM', 'CONTAGION_CARD', 'batches',
-           'predict_graphs', 'head_scores', 'head_weights', 'ContagionTrainer', 'node_loss', 'fit_contagion_baselines',
+__all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'POOLED', 'PER_MECHANISM', 'CONTAGION_CARD', 'batches', 'predict_graphs',
+           'head_scores', 'head_weights', 'ContagionTrainer', 'node_loss', 'fit_contagion_baselines',
            'contagion_baseline_scores', 'evaluate_mechanisms', 'multitask_figures', 'ContagionModelJob', 'evaluate_job',
            'plot_mechanisms']
 
@@ -180,13 +180,11 @@ def _loss(self:ContagionTrainer, p:dict, cw)->float:
 # %% ../../nbs/training/08_contagion_model.ipynb #d0412bee
 CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'gbm_prop', 'logistic_fr_mech', 'gbm_fr_mech', 'gbm_prop_mech',
                        'mlp', 'bayes')
-POOLED_COLUMNS = {'logistic_fr': BASELINE_INPUTS, 'gbm_fr': BASELINE_INPUTS, 'gbm_prop': BASELINE_INPUTS + PROPAGATED}   # the columns each reads
+_logistic = lambda seed: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+_gbm = lambda seed: HistGradientBoostingClassifier(random_state=seed)
+POOLED = {'logistic_fr': (BASELINE_INPUTS, _logistic), 'gbm_fr': (BASELINE_INPUTS, _gbm),   # name -> (columns it reads, new estimator(seed))
+          'gbm_prop': (BASELINE_INPUTS + PROPAGATED, _gbm)}
 PER_MECHANISM = {'logistic_fr_mech': 'logistic_fr', 'gbm_fr_mech': 'gbm_fr', 'gbm_prop_mech': 'gbm_prop'}   # one fit per mechanism -> the pooled fit it falls back on
-
-def _new_baseline(name:str, seed:int):
-    "A fresh estimator for the pooled baseline `name`."
-    if name.startswith('logistic'): return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    return HistGradientBoostingClassifier(random_state=seed)
 
 def fit_contagion_baselines(
     rows:pd.DataFrame,  # training rows (`ContagionDataset.rows`)
@@ -197,10 +195,11 @@ def fit_contagion_baselines(
     out = fit_baselines(r[list(FEATURE_NAMES)].to_numpy(np.float64), r['label'].to_numpy(), ('logistic3', 'logistic20', 'gbm20'), seed)
     y, mech = r['label'].to_numpy(), r['mechanism'].to_numpy()
     with threadpool_limits(1):
-        for name, cols in POOLED_COLUMNS.items(): out[name] = (None, _new_baseline(name, seed).fit(r[list(cols)].to_numpy(np.float64), y))
+        for name, (cols, new) in POOLED.items(): out[name] = (None, new(seed).fit(r[list(cols)].to_numpy(np.float64), y))
         for name, pooled in PER_MECHANISM.items():   # a mechanism whose undecided training rows hold one class is left to the pooled fit
-            X = r[list(POOLED_COLUMNS[pooled])].to_numpy(np.float64)
-            out[name] = (None, {m: _new_baseline(pooled, seed).fit(X[mech == m], y[mech == m]) for m in np.unique(mech) if 0 < y[mech == m].sum() < (mech == m).sum()})
+            cols, new = POOLED[pooled]
+            X = r[list(cols)].to_numpy(np.float64)
+            out[name] = (None, {m: new(seed).fit(X[mech == m], y[mech == m]) for m in np.unique(mech) if 0 < y[mech == m].sum() < (mech == m).sum()})
     return out
 
 def contagion_baseline_scores(
@@ -213,11 +212,11 @@ def contagion_baseline_scores(
     out = baseline_scores({k: v for k, v in fitted.items() if k in ('logistic3', 'logistic20', 'gbm20')}, X20, ('logistic3', 'logistic20', 'gbm20', 'bayes'))
     mech = rows['mechanism'].to_numpy()
     with threadpool_limits(1):
-        for k, cols in POOLED_COLUMNS.items():
+        for k, (cols, _) in POOLED.items():
             if k in fitted: out[k] = fitted[k][1].predict_proba(rows[list(cols)].to_numpy(np.float64))[:, 1]
         for k, pooled in PER_MECHANISM.items():
             if k not in fitted or pooled not in out: continue
-            X, out[k] = rows[list(POOLED_COLUMNS[pooled])].to_numpy(np.float64), out[pooled].copy()
+            X, out[k] = rows[list(POOLED[pooled][0])].to_numpy(np.float64), out[pooled].copy()
             for m, est in fitted[k][1].items():
                 if (mech == m).any(): out[k][mech == m] = est.predict_proba(X[mech == m])[:, 1]
     if mlp is not None: out['mlp'] = mlp.predict_features(X20.astype(np.float32), use_confidence=False)[0]
