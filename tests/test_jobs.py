@@ -88,6 +88,9 @@ def test_benchmark_job_science_section(tmp_path, root):
             if 'metrics' in r[sub]: assert 0 <= r[sub]['metrics']['model']['auc'] <= 1, (name, sub)
             else: assert r[sub]['absent'], (name, sub)      # a row set that cannot be scored says why
     assert s['labels']['collapse_labelled_no_cascade'] == 0 and 0 <= s['labels']['eba_20pct_p_systemic'] <= 1
+    assert s['labels']['eba_no_shock_p_systemic'] < 0.5                      # no loss at all: no alarm
+    d = s['no_shock']                                                         # a year with no scenario shock on the EBA banks
+    assert d['seeds'] == 2 and d['contagions']['eisenberg_noe']['defaults_max'] == 0 and d['leverage_spectral_radius'] > 1
     a = s['ablation']
     assert a['paired_scenarios'] == 12 and set(a['oracle_share']) == {'model', 'logistic3', 'contagion_model', 'pd0', 'pd1', 'oracle'}
     assert s['mc_sequential']['disagreements_total'] == 0 and s['mc_sequential']['rows_checked'] > 0

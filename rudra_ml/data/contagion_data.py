@@ -132,9 +132,11 @@ class ContagionSpec:
     shocks:int = 4                 # shocks drawn on the network
     mechanisms:tuple = tuple(MECHANISMS) # each shock runs under each
     eba:bool = False               # the 48 EBA 2018 banks instead of a generated network
+    run_seed:int = None            # seed of the runs (the agents' decisions; None: from `seed`): the same network and shocks, other draws
     def __post_init__(self):
         if self.regime not in BALANCE_SHEET_REGIMES: raise ValueError(f"regime must be one of {', '.join(map(repr, BALANCE_SHEET_REGIMES))}, got {self.regime!r}")
         check_pair('sizes', self.sizes, 3, np.inf, integer=True); check_int('shocks', self.shocks, 1); check_mechanisms(self.mechanisms)
+        if self.run_seed is not None: check_int('run_seed', self.run_seed, 0, 2**32 - 1)
 
 def spec_network(
     spec:ContagionSpec,         # the unit of work
@@ -188,7 +190,7 @@ def spec_scenarios(
     for k in range(spec.shocks):
         v = sample_shock(bs, rng)
         for m in spec.mechanisms:
-            o = run_scenario(g, v, m, ext, seed=int(spec.seed % 2**31))
+            o = run_scenario(g, v, m, ext, seed=int(spec.seed % 2**31) if spec.run_seed is None else spec.run_seed)
             arrays.append(o)
             rows.append({'network': spec.network_id, 'shock': k, 'mechanism': m, 'regime': spec.regime,
                          'topology': g.graph.get('topology', 'eba_2018' if spec.eba else 'unknown'), 'eba': spec.eba, 'n': bs.n,
@@ -253,13 +255,19 @@ def generate_contagion_data(
     eba:bool=False,               # the EBA 2018 banks instead of generated networks
     n_jobs:int=1,                 # worker processes
     progress:bool=True,           # progress bar
+    networks=None,                # indices of the networks to run (None: all `num_networks`); each is the same network whatever the others
+    run_seed_offset:int=0,        # added to each network's run seed: the same networks and shocks, other decisions' draws
 )->ContagionDataset:
     "`num_networks * shocks * len(mechanisms)` labelled scenarios, with institution and system labels."
     check_int('num_networks', num_networks, 1)
     mech = check_mechanisms(mechanisms)
     regimes = (regimes,) if isinstance(regimes, str) else tuple(regimes)
-    specs = [ContagionSpec(i, int(s.generate_state(1)[0]), regimes[i % len(regimes)], tuple(sizes), shocks, mech, eba)
-             for i, s in enumerate(np.random.SeedSequence(seed).spawn(num_networks))]
+    check_int('run_seed_offset', run_seed_offset, 0, 2**31)
+    keep = range(num_networks) if networks is None else sorted({check_int('networks', i, 0, num_networks - 1) for i in networks})
+    states = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(num_networks)]
+    specs = [ContagionSpec(i, states[i], regimes[i % len(regimes)], tuple(sizes), shocks, mech, eba,
+                           None if run_seed_offset == 0 else states[i] % 2**31 + run_seed_offset) for i in keep]
+    if not specs: raise ValueError('networks must name at least one network')
     parts = run_simulations(spec_scenarios, specs, n_jobs=n_jobs, progress=progress, desc='networks')
     names = list(MECHANISMS)
     graphs = [to_graph(a, names.index(r['mechanism'])) for arrays, rows in parts for a, r in zip(arrays, rows)]

@@ -14,8 +14,8 @@ import scipy.sparse.linalg as spla
 from ..checks import check_range
 
 # %% auto #0
-__all__ = ['ClearingResult', 'eisenberg_noe', 'debtrank_distress', 'system_debtrank', 'linear_debtrank', 'CascadeResult',
-           'threshold_cascade', 'fire_sale_price']
+__all__ = ['ClearingResult', 'eisenberg_noe', 'debtrank_distress', 'system_debtrank', 'linear_debtrank',
+           'leverage_spectral_radius', 'CascadeResult', 'threshold_cascade', 'fire_sale_price']
 
 # %% ../../nbs/engine/02_contagion.ipynb #2b5c2c75
 def _check_matrix(
@@ -284,6 +284,26 @@ def linear_debtrank(
     else:
         warnings.warn(f"linear_debtrank: did not converge in max_iter={max_iter} iterations")
     return E0 - s - A @ h
+
+# %% ../../nbs/engine/02_contagion.ipynb #f1d2e002
+def leverage_spectral_radius(
+    exposures,            # A[i, j]: what i has lent to j (dense array or scipy.sparse)
+    equity,               # E(0): equities before the shock
+    dense_max:int=2000,   # institutions up to which the eigenvalues are computed densely
+)->float:
+    "Spectral radius of the leverage matrix A[i, j] / E_i(0) over institutions with E_i(0) > 0: above 1, linear DebtRank is unstable (Bardoscia et al. 2015)."
+    A = _check_matrix('exposures', exposures)
+    E0 = _check_vector('equity', equity, A.shape[0])
+    dense_max = int(check_range('dense_max', dense_max, 1))
+    keep = np.flatnonzero(E0 > 0)
+    if len(keep) == 0: return 0.0
+    if sp.issparse(A): M = sp.diags(1/E0[keep]) @ A[keep][:, keep]
+    else: M = A[np.ix_(keep, keep)]/E0[keep, None]
+    if len(keep) <= dense_max or (sp.issparse(M) and M.nnz == 0):
+        M = M.toarray() if sp.issparse(M) else M
+        return float(np.abs(np.linalg.eigvals(M)).max(initial=0.0))
+    M = sp.csr_matrix(M)
+    return float(np.abs(spla.eigs(M, k=1, which='LM', return_eigenvectors=False)).max())
 
 # %% ../../nbs/engine/02_contagion.ipynb #73d0c358
 @dataclass

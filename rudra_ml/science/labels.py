@@ -74,15 +74,19 @@ def label_audit(
     with torch.no_grad(): probs = model.predict(b.x, b.edge_index, b.batch, b.edge_weight)[1].numpy()
     collapse = (m['default_fraction'] >= collapse_fraction).to_numpy()
     is_eba = (m['network'] == -1).to_numpy()
-    eba_p = {f'{c:.3f}': round(float(probs[is_eba][common == c, 2].mean()), 4) for c in np.unique(common)}
-    reading = eba_reading(eba_shock, checkpoint, p)
+    by_level = lambda v: {f'{c:.3f}': round(float(np.mean(v[common == c])), 4) for c in np.unique(common)}
+    eba_p = by_level(probs[is_eba, 2])
+    reading, calm = eba_reading(eba_shock, checkpoint, p), eba_reading(0.0, checkpoint, p)
     return {'collapse_labelled_no_cascade': int((collapse & (y == 0)).sum()),
             'contagion_rule_no_cascade': int((collapse & (m['contagion_fraction'] == 0).to_numpy()).sum()),
             'collapse_states': int(collapse.sum()), 'states': len(ds),
             'collapse_mean_p_systemic': round(float(probs[collapse, 2].mean()), 4) if collapse.any() else None,
             'collapse_predicted_systemic': round(float((probs[collapse].argmax(1) == 2).mean()), 4) if collapse.any() else None,
             'eba_20pct_p_systemic': round(reading['p_systemic'], 4), 'eba_reading': reading,
-            'eba_p_systemic_by_common_shock': eba_p,
+            'eba_no_shock_p_systemic': round(calm['p_systemic'], 4), 'eba_no_shock_reading': calm,
+            'eba_p_systemic_by_common_shock': eba_p,   # each level's targeted draws default some banks directly, even at a common shock of 0
+            'eba_systemic_label_share_by_common_shock': by_level((y[is_eba] == 2).astype(float)),
+            'eba_direct_fraction_by_common_shock': by_level(m['direct_fraction'].to_numpy()[is_eba]),
             'classes': {'synthetic': synth.class_counts(), 'eba': eba.class_counts()},
             'details': {'num_networks': num_networks, 'scenarios_per_network': scenarios_per_network, 'eba_levels': eba_levels,
                         'eba_draws': eba_draws, 'eba_max_shock': eba_max_shock, 'collapse_fraction': collapse_fraction,
