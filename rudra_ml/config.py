@@ -91,7 +91,7 @@ class MLConfig(BaseSettings):
     SEED:int = Field(0, ge=0)                       # default seed of jobs and generators
     LABEL_HORIZON:int = Field(5, ge=1, le=100)      # a row is labelled 1 when the institution defaults within H steps
     CONTAGION:Literal[CONTAGIONS] = 'eisenberg_noe' # propagation model of the simulation: one of CONTAGIONS
-    PD_MODEL:Literal['default_predictor', 'contagion_model'] = 'default_predictor' # the engine's default-probability model with enable_ml=True and no ml_predictor
+    PD_MODEL:Literal['default_predictor', 'contagion_model'] = 'default_predictor' # the engine's default-probability model with enable_ml=True and no ml_predictor, and /predict's for institutions of known networks
     # -- cascade classes (Phase 2; rationale in nbs/data/03_cascade_generator.ipynb)
     CASCADE_HORIZON:int = Field(10, ge=1, le=100)   # steps simulated from the shock on to label its outcome
     CASCADE_SYSTEMIC_FRACTION:float = Field(0.10, gt=0, le=1) # share of the system defaulted, any cause (institutions or assets, the larger), at which an outcome is systemic

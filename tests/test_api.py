@@ -173,6 +173,36 @@ def test_explain_without_a_model_503(tmp_path):
         assert r.status_code == 503 and 'no usable model to explain' in r.json()['detail'], r.text
     finally: srv.stop()
 
+@pytest.mark.slow
+def test_predict_from_the_contagion_model(tmp_path):
+    "RUDRA_ML_PD_MODEL=contagion_model: /predict and /predict/batch answer institutions of known networks from the contagion model (the engine loop's answer when a row repeats the stored state), others from the default predictor; /explain points to /contagion/assess."
+    from rudra_ml.api.contagion import ContagionAnswers
+    from rudra_ml.config import shipped_path
+    from rudra_ml.engine.game_theory import STATE_RANGES
+    from rudra_ml.engine.network import eba_network
+    from rudra_ml.features.request_features import known_network
+    from rudra_ml.models.contagion_model import load_contagion_model
+    net = known_network('eba_2018', eba_network())
+    shipped = load_contagion_model(shipped_path('ml_models', 'contagion_model', 'best_model.pt'))[0]
+    pred, st, _ = ContagionAnswers(mechanism='eisenberg_noe', loader=lambda: (shipped, 0))._for(net)
+    loop = pred.predict_system(st)[0]                      # what the engine's loop gets at the no-shock state
+    row = lambda k: {'institution_id': str(net.ids[k]), **{f: float(getattr(st, f)[k]) for f in STATE_RANGES}}
+    srv = Server(tmp_path/'cm', environment(tmp_path/'cm', None, RUDRA_ML_PD_MODEL='contagion_model')).wait()
+    try:
+        a = httpx.post(f'{srv.url}{API}/predict', json=row(5)).json()
+        assert (a['model'], a['network_id'], a['model_version'], a['fallback_reason'], a['confidence']) == ('contagion_model', 'eba_2018', '0', None, None), a
+        assert abs(a['predicted_probability'] - loop[5]) < 1e-6, (a, loop[5])
+        alone = httpx.post(f'{srv.url}{API}/predict', json={'institution_id': str(uuid.uuid4()), **SPEC}).json()
+        assert alone['model'] == 'default_predictor' and alone['network_id'] is None
+        b = httpx.post(f'{srv.url}{API}/predict/batch', json={'institutions': [row(5), {'institution_id': str(uuid.uuid4()), **SPEC}, row(9)]})
+        assert b.status_code == 200, b.text
+        preds = b.json()['predictions']
+        assert [p['model'] for p in preds] == ['contagion_model', 'default_predictor', 'contagion_model']
+        assert abs(preds[0]['predicted_probability'] - loop[5]) < 1e-6 and abs(preds[2]['predicted_probability'] - loop[9]) < 1e-6
+        r = httpx.post(f'{srv.url}{API}/explain', json=row(5))
+        assert r.status_code == 409 and 'contagion/assess' in r.json()['detail'], r.text
+    finally: srv.stop()
+
 def test_batch(live, eba_ids):
     rows = [{'institution_id': u, **SPEC} for u in eba_ids[:3]] + [{'institution_id': str(uuid.uuid4()), **SPEC}]
     r = live.post(f'{API}/predict/batch', json={'institutions': rows})

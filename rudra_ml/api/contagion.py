@@ -17,7 +17,7 @@ from .interventions import _network
 
 # %% auto #0
 __all__ = ['ContagionRequest', 'InstitutionRisk', 'NeighbourContribution', 'NeighbourExplanation', 'ContagionOut',
-           'add_contagion_routes']
+           'add_contagion_routes', 'ContagionAnswers']
 
 # %% ../../nbs/api/09_contagion.ipynb #d1c00006
 class ContagionRequest(Strict):
@@ -96,3 +96,62 @@ def add_contagion_routes(
         except AssessmentError as e: raise field_error(net_field if e.field == 'network' else e.field, str(e)) from None
         except (ValueError, MemoryError) as e: raise field_error(net_field, str(e)) from None
         return ContagionOut(**{**out, 'model_version': version}, shock=req.shock, decision_ms=(time.perf_counter() - t0)*1e3)
+
+# %% ../../nbs/api/09_contagion.ipynb #d1c00011
+import dataclasses
+from collections import OrderedDict
+
+import numpy as np
+
+from ..config import ml_config
+from ..engine.game_theory import STATE_RANGES
+from ..data.contagion_data import mechanism_engine
+from ..inference.contagion import ContagionPDPredictor
+from .schemas import Prediction
+
+class ContagionAnswers:
+    "`/predict` rows of institutions of known networks answered by the contagion model (`RUDRA_ML_PD_MODEL=contagion_model`)."
+    def __init__(self,
+                 tracking_uri:str|None=None, # the registry followed (None: RUDRA_ML_MLFLOW_TRACKING_URI)
+                 mechanism:str|None=None,    # the mechanism predicted under (None: RUDRA_ML_CONTAGION, the engine's)
+                 loader=None,                # `() -> (model, version)` (None: the registry's production contagion model, else the shipped checkpoint)
+                 keep:int=64,                # networks whose no-shock state is kept
+                ):
+        self.mechanism = mechanism or ml_config.CONTAGION
+        self.loader = loader or (lambda: _served_contagion_model(tracking_uri))
+        self.keep, self._parts = int(keep), OrderedDict()   # network_id -> (model, KnownNetwork, predictor, state)
+
+    def _for(self, net)->tuple:
+        "`(predictor, state with no new shock, version)` for `net` under the model that serves now (rebuilt after a promotion or a new upload)."
+        model, version = self.loader()
+        got = self._parts.get(net.network_id)
+        if got is None or got[0] is not model or got[1] is not net:
+            if net.graph is None: raise ValueError(f'network {net.network_id!r} keeps no balance sheets')
+            st = mechanism_engine(net.graph, self.mechanism, 1).run_simulation(shock=0.0, steps=1, record_states=True).states[0]
+            got = (model, net, ContagionPDPredictor(model, net.graph, self.mechanism), st)
+            self._parts[net.network_id] = got
+            while len(self._parts) > self.keep: self._parts.popitem(last=False)
+        self._parts.move_to_end(net.network_id)
+        return got[2], got[3], version
+
+    def predict(self,
+                rows:list,   # InstitutionState rows, all institutions of `net`
+                net,         # their KnownNetwork
+                t0:float,    # `time.perf_counter()` when the work on them began
+               )->list:
+        "Their `Prediction`s: the contagion model's P(default) with the rows' states in place; the Bayesian estimate and the reason when it cannot answer."
+        ks = np.array([net.index[r.institution_id] for r in rows], np.intp)
+        bayes = np.array([r.default_probability for r in rows], float)
+        try:
+            pred, st, version = self._for(net)
+            cols = {f: np.array(getattr(st, f), float) for f in STATE_RANGES}
+            for f, a in cols.items(): a[ks] = [getattr(r, f) for r in rows]
+            p, reason = pred.predict_system(dataclasses.replace(st, **cols))[0][ks], None
+        except Exception as e:
+            p, version, reason = None, None, f'no usable contagion model: {type(e).__name__}: {e}'
+        ms = (time.perf_counter() - t0)*1e3
+        return [Prediction(institution_id=r.institution_id, predicted_probability=float(bayes[j] if p is None else p[j]), confidence=None,
+                           model_version='none' if version is None else str(version), model='contagion_model', inference_time_ms=ms,
+                           should_use_prediction=p is not None, network_id=net.network_id, assumed_features=[],
+                           model_probability=None if p is None else float(p[j]), bayesian_probability=float(bayes[j]), fallback_reason=reason)
+                for j, r in enumerate(rows)]

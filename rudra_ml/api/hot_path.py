@@ -5,6 +5,8 @@
 # %% ../../nbs/api/10_hot_path.ipynb #66b09e9c
 from __future__ import annotations
 
+import time
+
 from .schemas import PREFIX, PredictRequest
 
 # %% auto #0
@@ -16,7 +18,10 @@ async def answer(
     req:PredictRequest, # the validated request
 )->bytes:
     "The JSON of `req`'s `Prediction` (the coalescer's pass of its event-loop turn); the store's 404/422 for an unknown network or institution."
+    t0 = time.perf_counter()
     net = svc.store.find(req.institution_id, req.network_id, 'institution_id')
+    ca = getattr(svc, 'contagion_answers', None)
+    if ca is not None and net is not None: return ca.predict([req], net, t0)[0].model_dump_json().encode()   # RUDRA_ML_PD_MODEL=contagion_model
     return (await svc.coalescer.predict(req, net)).model_dump_json().encode()
 
 # %% ../../nbs/api/10_hot_path.ipynb #02bcb3db

@@ -46,15 +46,29 @@ def predict_routes(
         for k, r in enumerate(req.institutions):
             if r.institution_id in seen: raise field_error(f'institutions.{k}.institution_id', f'institution_id {r.institution_id} appears twice (first at institutions.{seen[r.institution_id]})')
             seen[r.institution_id] = k
+        t0 = time.perf_counter()
         nets = [svc.store.find(r.institution_id, req.network_id, f'institutions.{k}.institution_id') for k, r in enumerate(req.institutions)]
         predictor = svc.serving.refresh()
-        out = predict_rows(predictor, req.institutions, nets)
-        return BatchPrediction(predictions=out, model_version=predictor.model_version, inference_time_ms=out[0].inference_time_ms)
+        ca, out = svc.contagion_answers, [None]*len(nets)
+        if ca is not None:   # RUDRA_ML_PD_MODEL=contagion_model: the rows of each known network in one contagion-model pass
+            groups = {}
+            for k, n in enumerate(nets):
+                if n is not None: groups.setdefault(n.network_id, []).append(k)
+            for ks in groups.values():
+                for k, p in zip(ks, ca.predict([req.institutions[k] for k in ks], nets[ks[0]], t0)): out[k] = p
+        rest = [k for k, p in enumerate(out) if p is None]
+        if rest:
+            for k, p in zip(rest, predict_rows(predictor, [req.institutions[k] for k in rest], [nets[k] for k in rest])): out[k] = p
+        return BatchPrediction(predictions=out, model_version=predictor.model_version, inference_time_ms=(time.perf_counter() - t0)*1e3)
 
-    @app.post(f'{PREFIX}/explain', response_model=Explanation, responses=error_responses(400, 413, 422, 503), tags=['explain'])
+    @app.post(f'{PREFIX}/explain', response_model=Explanation, responses=error_responses(400, 409, 413, 422, 503), tags=['explain'])
     async def explain(req:ExplainRequest)->Explanation:
-        "Why the model gives this institution its probability: the largest SHAP contributions on the log-odds scale (503 without a model)."
+        "Why the model gives this institution its probability: the largest SHAP contributions on the log-odds scale (503 without a model; 409 when the contagion model answers it)."
         net = svc.store.find(req.institution_id, req.network_id, 'institution_id')
+        if svc.contagion_answers is not None and net is not None:
+            raise HTTPException(409, detail=f'with RUDRA_ML_PD_MODEL=contagion_model the contagion model answers /predict for an institution of network '
+                                            f'{net.network_id!r}; its explanation (each counterparty\'s contribution) is at POST {PREFIX}/contagion/assess '
+                                            f'with network_id and explain: ["{req.institution_id}"]')
         return explain_row(svc.serving.refresh(), req, net, req.top)
 
 # %% ../../nbs/api/06_routes.ipynb #d7c598f0

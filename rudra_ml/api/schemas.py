@@ -79,6 +79,8 @@ class Prediction(BaseModel):
     model_version:str = Field(description="the registry's version number, 'sha-...' of a local checkpoint, 'none' without a model")
     inference_time_ms:float = Field(ge=0)
     should_use_prediction:bool
+    model:str = Field('default_predictor', description="the model that answered: 'default_predictor', or 'contagion_model' for an institution "
+                                                       "of a known network when RUDRA_ML_PD_MODEL=contagion_model")
     network_id:str|None = Field(description='the network whose topology and neighbours were used; null for none')
     assumed_features:list[str] = Field(description='features that had to be assumed (no network): those of a one-node network, a calm market')
     model_probability:float|None = Field(ge=0, le=1, description="the model's calibrated probability; null without a model")
@@ -88,7 +90,7 @@ class Prediction(BaseModel):
 class BatchPrediction(BaseModel):
     "Predictions in request order, from one vectorised pass."
     predictions:list[Prediction]
-    model_version:str
+    model_version:str = Field(description="the default predictor's version; each prediction names the model and version that answered it")
     inference_time_ms:float = Field(ge=0)
 
 # %% ../../nbs/api/01_schemas.ipynb #35de3017
@@ -256,7 +258,7 @@ class Problem(BaseModel):
 def error_responses(*codes)->dict:
     "OpenAPI `responses` for the given error codes."
     text = {401: 'missing or wrong bearer token', 403: 'RUDRA_ML_API_TOKEN is not set: the route is disabled',
-            404: 'unknown id', 409: 'the registry refused the move', 413: 'the body is over RUDRA_ML_API_MAX_BODY_BYTES',
+            404: 'unknown id', 409: 'in conflict with the service\'s state (the registry refused the move, a built-in network, a contagion-model answer to explain); the reason in detail', 413: 'the body is over RUDRA_ML_API_MAX_BODY_BYTES',
             422: 'the body is not JSON, or a field is out of range, unknown or inconsistent (named in detail[].loc)',
             503: 'a part it needs is unavailable (no usable model to explain, the Celery broker or result store down); the reason in detail'}
     return {c: ({'description': text[c]} if c == 422 else {'model': Problem, 'description': text[c]}) for c in codes if c != 400}   # malformed JSON answers 422, never 400

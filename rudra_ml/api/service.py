@@ -28,7 +28,7 @@ from .hot_path import HotPredict
 from .guards import BodyLimit, token_guard
 from .routes import predict_routes, network_routes, train_routes, registry_routes, health_routes, docs_routes
 from .interventions import add_intervention_routes
-from .contagion import add_contagion_routes
+from .contagion import ContagionAnswers, add_contagion_routes
 from .operations import add_operations_routes
 from .predictions import predict_rows   # importable from here as before (the benchmark job uses it)
 from .. import __version__
@@ -42,6 +42,8 @@ class Service:
     def __init__(self, cfg:MLConfig):
         self.cfg = cfg
         self.serving = self.registry = self.coalescer = self.hot_path = None
+        # RUDRA_ML_PD_MODEL=contagion_model: /predict answers institutions of known networks from the contagion model
+        self.contagion_answers = ContagionAnswers(cfg.MLFLOW_TRACKING_URI, cfg.CONTAGION) if cfg.PD_MODEL == 'contagion_model' else None
         self.store = NetworkStore(cfg.API_MAX_NETWORKS, ml_tasks.data_dir(cfg)/'api_networks')   # uploads shared by the worker processes
         self.tasks_dir = ml_tasks.data_dir(cfg)/'api_tasks'
         self.celery = ml_tasks.make_app(cfg)   # sends to the workers of these settings (`rudra-ml worker` with the same RUDRA_ML_*)

@@ -33,6 +33,7 @@ class KnownNetwork:
     volatility:float
     neighborhood:np.ndarray   # [N, 4] features 17-20 at step 0
     has_neighbors:np.ndarray  # bool [N]
+    graph:object = None       # the network itself (balance sheets and debts): what the contagion model reads
 
 NEIGHBORHOOD = [FEATURE_NAMES.index(f) for f in FEATURE_GROUPS['neighborhood']]  # columns 17-20 of X
 ASSUMED = [*FEATURE_GROUPS['topology'], *FEATURE_GROUPS['neighborhood'], 'volatility', 'market_pressure'] # without a network
@@ -53,7 +54,7 @@ def known_network(
     T = topology(e)
     X = feature_matrix(T, e, *(states[f] for f in STATE_RANGES), defaulted, price, volatility)
     return KnownNetwork(network_id, ids, {u: k for k, u in enumerate(ids)}, e, T, states, defaulted, float(price), float(volatility),
-                        X[:, NEIGHBORHOOD].astype(float), np.diff(T.neighbors.indptr) > 0)
+                        X[:, NEIGHBORHOOD].astype(float), np.diff(T.neighbors.indptr) > 0, g)
 
 # %% ../../nbs/features/03_request_features.ipynb #a2fa0e86
 _ISOLATED = topology(EdgeList(np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), 1)).features[0]  # a one-node network's topology
