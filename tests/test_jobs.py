@@ -91,6 +91,7 @@ def test_benchmark_job_science_section(tmp_path, root):
     assert s['labels']['eba_no_shock_p_systemic'] < 0.5                      # no loss at all: no alarm
     d = s['no_shock']                                                         # a year with no scenario shock on the EBA banks
     assert d['seeds'] == 2 and d['contagions']['eisenberg_noe']['defaults_max'] == 0 and d['leverage_spectral_radius'] > 1
+    assert d['contagions']['debtrank (alpha=1)']['defaults_max'] == 0
     a = s['ablation']
     assert a['paired_scenarios'] == 12 and set(a['oracle_share']) == {'model', 'logistic3', 'contagion_model', 'pd0', 'pd1', 'oracle'}
     assert s['mc_sequential']['disagreements_total'] == 0 and s['mc_sequential']['rows_checked'] > 0

@@ -15,7 +15,8 @@ from ..checks import check_range
 
 # %% auto #0
 __all__ = ['ClearingResult', 'eisenberg_noe', 'debtrank_distress', 'system_debtrank', 'linear_debtrank',
-           'leverage_spectral_radius', 'CascadeResult', 'threshold_cascade', 'fire_sale_price']
+           'leverage_spectral_radius', 'debtrank_markdown', 'nonlinear_debtrank', 'CascadeResult', 'threshold_cascade',
+           'fire_sale_price']
 
 # %% ../../nbs/engine/02_contagion.ipynb #2b5c2c75
 def _check_matrix(
@@ -256,6 +257,15 @@ def _debtrank_polish(
     return q
 
 # %% ../../nbs/engine/02_contagion.ipynb #14b05f4e
+def _debtrank_inputs(exposures, equity, shock, max_iter, tol)->tuple:
+    "DebtRank's arguments checked: `(A, E0, shock, max_iter)`, a `ValueError` naming the first one that is not accepted."
+    A = _check_matrix('exposures', exposures)
+    n = A.shape[0]
+    E0 = _check_vector('equity', equity, n)
+    s = _check_vector('shock', shock, n, scalar_ok=True)
+    check_range('tol', tol, 0, lo_open=True)
+    return A, E0, s, int(check_range('max_iter', max_iter, 1))
+
 def linear_debtrank(
     exposures,            # A[i, j]: what i has lent to j (dense array or scipy.sparse)
     equity,               # E(0): equities before the shock
@@ -264,12 +274,7 @@ def linear_debtrank(
     tol:float=1e-12,      # stop when no distress changes by more than this
 )->np.ndarray:
     "Final equities under linear DebtRank (Bardoscia et al. 2015)."
-    A = _check_matrix('exposures', exposures)
-    n = A.shape[0]
-    E0 = _check_vector('equity', equity, n)
-    s = _check_vector('shock', shock, n, scalar_ok=True)
-    max_iter = int(check_range('max_iter', max_iter, 1))
-    check_range('tol', tol, 0, lo_open=True)
+    A, E0, s, max_iter = _debtrank_inputs(exposures, equity, shock, max_iter, tol)
     h = debtrank_distress(E0, E0 - s)
     for k in range(1, max_iter + 1):
         new = debtrank_distress(E0, E0 - s - A @ h)
@@ -304,6 +309,37 @@ def leverage_spectral_radius(
         return float(np.abs(np.linalg.eigvals(M)).max(initial=0.0))
     M = sp.csr_matrix(M)
     return float(np.abs(spla.eigs(M, k=1, which='LM', return_eigenvectors=False)).max())
+
+# %% ../../nbs/engine/02_contagion.ipynb #f1d2e008
+def debtrank_markdown(
+    distress,           # h: each borrower's distress, in [0, 1]
+    alpha:float=0.0,    # non-linearity (0: linear DebtRank)
+)->np.ndarray:
+    "The share of a claim a lender writes off, p(h) = h exp(alpha (h - 1)) (Bardoscia et al. 2016); h itself when alpha = 0."
+    h = np.asarray(distress, dtype=float)
+    return h if alpha == 0 else h*np.exp(alpha*(h - 1))
+
+def nonlinear_debtrank(
+    exposures,            # A[i, j]: what i has lent to j (dense array or scipy.sparse)
+    equity,               # E(0): equities before the shock
+    shock,                # direct loss of each institution (a scalar applies to all)
+    alpha:float=1.0,      # non-linearity: 0 is linear DebtRank, a large value the default cascade with no recovery
+    max_iter:int=1000,    # cap on iterations of the distress map
+    tol:float=1e-12,      # stop when no distress changes by more than this
+)->np.ndarray:
+    "Final equities under non-linear DebtRank (Bardoscia et al. 2016): claims marked down by `debtrank_markdown` of the borrower's distress."
+    alpha = float(check_range('alpha', alpha, 0))
+    if alpha == 0: return linear_debtrank(exposures, equity, shock, max_iter, tol)
+    A, E0, s, max_iter = _debtrank_inputs(exposures, equity, shock, max_iter, tol)
+    h = debtrank_distress(E0, E0 - s)
+    for _ in range(max_iter):
+        new = np.maximum(h, debtrank_distress(E0, E0 - s - A @ debtrank_markdown(h, alpha)))   # monotone, as the map is
+        done = np.abs(new - h).max(initial=0.0) <= tol
+        h = new
+        if done: break
+    else:
+        warnings.warn(f"nonlinear_debtrank: did not converge in max_iter={max_iter} iterations")
+    return E0 - s - A @ debtrank_markdown(h, alpha)
 
 # %% ../../nbs/engine/02_contagion.ipynb #73d0c358
 @dataclass

@@ -77,6 +77,7 @@ def no_shock_drift(
     steps:int=12,         # steps of each run (12: a year)
     seeds=range(10),      # one run per seed (the random loan shocks and withdrawals)
     contagions=('eisenberg_noe', 'debtrank', 'gai_kapadia'), # propagation rules, each run on every seed
+    debtrank_alphas=(0.0,), # non-linear DebtRank's alphas run under 'debtrank' (0: linear; another a is reported as 'debtrank (alpha=a)')
 )->dict:
     "Defaults and the system's equity lost after `steps` with no scenario shock, per contagion rule over `seeds`; the leverage matrix's spectral radius."
     import numpy as np
@@ -90,15 +91,19 @@ def no_shock_drift(
     if not seeds: raise ValueError('seeds must hold at least one seed')
     bad = [c for c in contagions if c not in CONTAGIONS]
     if bad or not contagions: raise ValueError(f"contagions must name rules among {', '.join(CONTAGIONS)}, got {list(contagions)}")
+    alphas = [float(check_range('debtrank_alphas', a, 0)) for a in debtrank_alphas]
     bs = to_arrays(network)
+    runs = [(c, 0.0) for c in contagions if c != 'debtrank'] + [('debtrank', a) for a in alphas if 'debtrank' in contagions]
     out = {}
-    for c in contagions:
+    for c, a in runs:
         d, lost = [], []
         for s in seeds:
-            r = SimulationEngine(network, max_timesteps=steps, seed=s, contagion=c).run_simulation(shock=0.0)
+            r = SimulationEngine(network, max_timesteps=steps, seed=s, contagion=c, debtrank_alpha=a).run_simulation(shock=0.0)
             d.append(int(r.defaulted[-1].sum())); lost.append(1 - float(np.maximum(r.equity[-1], 0).sum()/r.equity[0].sum()))
         q = np.percentile(lost, [10, 50, 90])
-        out[c] = {'defaults_mean': float(np.mean(d)), 'defaults_max': max(d), 'runs_with_defaults': sum(x > 0 for x in d),
+        out[c if a == 0 else f'{c} (alpha={a:g})'] = {'defaults_mean': float(np.mean(d)), 'defaults_max': max(d), 'runs_with_defaults': sum(x > 0 for x in d),
                   'equity_lost_p10': float(q[0]), 'equity_lost_median': float(q[1]), 'equity_lost_p90': float(q[2])}
     rho = leverage_spectral_radius(sparse.csr_matrix(bs.liabilities).T.tocsr(), bs.equity)
-    return {'institutions': bs.n, 'steps': steps, 'seeds': len(seeds), 'leverage_spectral_radius': rho, 'contagions': out}
+    return {'institutions': bs.n, 'steps': steps, 'seeds': len(seeds), 'leverage_spectral_radius': rho,
+            'debtrank_stable_alpha': max(0.0, math.log(rho)) if rho > 0 else 0.0,   # above it, a small loss dies out under non-linear DebtRank
+            'contagions': out}

@@ -23,7 +23,7 @@ from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS,
                                          run_intensity, withdrawal_rate, hoard_share, recall_matrix)
 from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, check_memory, _row_index
 from .params import ShockParams, MarketParams, BayesParams
-from .contagion import eisenberg_noe, linear_debtrank, debtrank_distress, fire_sale_price
+from .contagion import eisenberg_noe, nonlinear_debtrank, debtrank_distress, debtrank_markdown, fire_sale_price
 
 # %% auto #0
 __all__ = ['SPARSE_FROM', 'PD_MODELS', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'asset_share', 'capital_ratio', 'liquidity_buffer',
@@ -233,6 +233,7 @@ class SimulationEngine:
                  risk_monitor=None,               # opt-in: `systemic_risk(state) -> probabilities`, recorded each step
                  sparse_from:int=SPARSE_FROM,     # keep L as a CSR matrix from this many institutions
                  intervention=None,               # opt-in: `intervention(balance_sheets, t, shock_step) -> cash per institution or None`, after each step's shocks
+                 debtrank_alpha:float=0.0,        # with contagion='debtrank': non-linear DebtRank's alpha (Bardoscia et al. 2016); 0: linear DebtRank
                 ):
         self.bs = to_arrays(network)
         if self.bs.n == 0: raise ValueError("network must have at least one institution, got an empty graph")
@@ -252,6 +253,7 @@ class SimulationEngine:
         if intervention is not None and not callable(intervention):
             raise TypeError(f"intervention must be callable as intervention(balance_sheets, t, shock_step), got {type(intervention).__name__}")
         self.intervention = intervention
+        self.debtrank_alpha = float(check_range('debtrank_alpha', debtrank_alpha, 0))
 
     @property
     def ids(self)->list:
@@ -363,9 +365,9 @@ def _clear(self:SimulationEngine, st:_State):
         res = threshold_cascade(A, book, before | (book <= 0), recovery_rate=0.0)
         frac = (~res.defaulted).astype(float)
         return book - res.losses, e + A @ frac, (_rows(st.L) + st.ext)*frac, res.defaulted, frac
-    eq = linear_debtrank(A, st.E0, st.E0 - book)
-    h = debtrank_distress(st.E0, eq)
-    return eq, e + A @ (1 - h), _rows(st.L) + st.ext, eq <= 0, 1 - h
+    eq = nonlinear_debtrank(A, st.E0, st.E0 - book, self.debtrank_alpha)   # alpha 0: linear DebtRank
+    m = debtrank_markdown(debtrank_distress(st.E0, eq), self.debtrank_alpha)  # the share of each claim written off
+    return eq, e + A @ (1 - m), _rows(st.L) + st.ext, eq <= 0, 1 - m
 
 # %% ../../nbs/engine/03_simulation.ipynb #c225bc4f
 @patch
@@ -618,7 +620,8 @@ def run_simulation(self:SimulationEngine,
 def _run_params(self:SimulationEngine, shock_step:int)->dict:
     "The parameters of a run, as kept in `SimulationResult.params`."
     return {'contagion': self.contagion, 'shock_step': int(shock_step), 'enable_ml': self.enable_ml,
-            'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market), 'bayes': asdict(self.bayes)}
+            'game': asdict(self.game), 'shocks': asdict(self.shocks), 'market': asdict(self.market), 'bayes': asdict(self.bayes),
+            'debtrank_alpha': self.debtrank_alpha}
 
 # %% ../../nbs/engine/03_simulation.ipynb #b2c3d4e5
 @patch
