@@ -11,8 +11,7 @@ from ..checks import check_range
 
 # %% auto #0
 __all__ = ['STEPS_PER_YEAR', 'ANNUAL_COMMON_LOAN_VOL', 'IDIO_TO_COMMON', 'FULL_STRESS_RUNOFF', 'PRICE_HALF_LIFE_STEPS',
-           'per_step_vol', 'recovery_rate_from_half_life', 'ShockParams', 'MarketParams', 'BayesParams',
-           'no_shock_drift']
+           'per_step_vol', 'recovery_rate_from_half_life', 'ShockParams', 'MarketParams', 'BayesParams']
 
 # %% ../../nbs/engine/02_params.ipynb #b69e7133
 STEPS_PER_YEAR = 12                # one step is one month
@@ -70,40 +69,3 @@ class BayesParams:
         _check_params(self, unit=('mixing',))
         for k in ('asset_vol', 'signal_vol'):
             if getattr(self, k) <= 0: raise ValueError(f"{k} must be in (0, inf), got {getattr(self, k)}")
-
-# %% ../../nbs/engine/02_params.ipynb #a7c3e002
-def no_shock_drift(
-    network,              # institutions with balance sheets (e.g. `engine.network.eba_network()`)
-    steps:int=12,         # steps of each run (12: a year)
-    seeds=range(10),      # one run per seed (the random loan shocks and withdrawals)
-    contagions=('eisenberg_noe', 'debtrank', 'gai_kapadia'), # propagation rules, each run on every seed
-    debtrank_alphas=(0.0,), # non-linear DebtRank's alphas run under 'debtrank' (0: linear; another a is reported as 'debtrank (alpha=a)')
-)->dict:
-    "Defaults and the system's equity lost after `steps` with no scenario shock, per contagion rule over `seeds`; the leverage matrix's spectral radius."
-    import numpy as np
-    from scipy import sparse
-    from rudra_ml.checks import check_int
-    from rudra_ml.engine.contagion import leverage_spectral_radius
-    from rudra_ml.engine.network import to_arrays
-    from rudra_ml.config import CONTAGIONS
-    from rudra_ml.engine.simulation import SimulationEngine
-    steps, seeds = check_int('steps', steps, 1), [check_int('seeds', s, 0) for s in seeds]
-    if not seeds: raise ValueError('seeds must hold at least one seed')
-    bad = [c for c in contagions if c not in CONTAGIONS]
-    if bad or not contagions: raise ValueError(f"contagions must name rules among {', '.join(CONTAGIONS)}, got {list(contagions)}")
-    alphas = [float(check_range('debtrank_alphas', a, 0)) for a in debtrank_alphas]
-    bs = to_arrays(network)
-    runs = [(c, 0.0) for c in contagions if c != 'debtrank'] + [('debtrank', a) for a in alphas if 'debtrank' in contagions]
-    out = {}
-    for c, a in runs:
-        d, lost = [], []
-        for s in seeds:
-            r = SimulationEngine(network, max_timesteps=steps, seed=s, contagion=c, debtrank_alpha=a).run_simulation(shock=0.0)
-            d.append(int(r.defaulted[-1].sum())); lost.append(1 - float(np.maximum(r.equity[-1], 0).sum()/r.equity[0].sum()))
-        q = np.percentile(lost, [10, 50, 90])
-        out[c if a == 0 else f'{c} (alpha={a:g})'] = {'defaults_mean': float(np.mean(d)), 'defaults_max': max(d), 'runs_with_defaults': sum(x > 0 for x in d),
-                  'equity_lost_p10': float(q[0]), 'equity_lost_median': float(q[1]), 'equity_lost_p90': float(q[2])}
-    rho = leverage_spectral_radius(sparse.csr_matrix(bs.liabilities).T.tocsr(), bs.equity)
-    return {'institutions': bs.n, 'steps': steps, 'seeds': len(seeds), 'leverage_spectral_radius': rho,
-            'debtrank_stable_alpha': max(0.0, math.log(rho)) if rho > 0 else 0.0,   # above it, a small loss dies out under non-linear DebtRank
-            'contagions': out}
