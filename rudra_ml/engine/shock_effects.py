@@ -9,11 +9,14 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..checks import check_range
+from ..checks import check_int, check_range
+from ..config import CONTAGIONS
+from .contagion import leverage_spectral_radius
+from .network import to_arrays
 from .simulation import SimulationEngine
 
 # %% auto #0
-__all__ = ['shock_runs', 'shock_table', 'no_shock_drift']
+__all__ = ['shock_runs', 'shock_table', 'no_shock_drift', 'no_shock_outcomes']
 
 # %% ../../nbs/engine/04_shock_effects.ipynb #978dadf2
 def _check_seeds(seeds)->list:
@@ -69,3 +72,30 @@ def no_shock_drift(
     "Median and 10-90% range of the share of equity a calm system loses in `steps` steps (negative: gains)."
     runs = shock_runs(network, shocks=(0.0,), seeds=seeds, steps=steps, **engine_kw)
     return {**_spread(runs.equity_lost), 'seeds': len(runs)}
+
+# %% ../../nbs/engine/04_shock_effects.ipynb #a7c3e002
+def no_shock_outcomes(
+    network:nx.DiGraph,   # institutions with balance sheets
+    steps:int=12,         # steps of each run (12: a year)
+    seeds=range(10),      # one run per seed (the random loan shocks and withdrawals)
+    contagions=CONTAGIONS,# propagation rules, each run on every seed
+    debtrank_alphas=(0.0,), # non-linear DebtRank's alphas run under 'debtrank' (0: linear; another a is reported as 'debtrank (alpha=a)')
+)->dict:
+    "Per contagion rule over `seeds` with no scenario shock: defaults and the share of equity lost after `steps`; the leverage matrix's spectral radius."
+    steps, seeds = check_int('steps', steps, 1), _check_seeds(seeds)
+    bad = [c for c in contagions if c not in CONTAGIONS]
+    if bad or not len(contagions): raise ValueError(f"contagions must name rules among {', '.join(CONTAGIONS)}, got {list(contagions)}")
+    alphas = [float(check_range('debtrank_alphas', a, 0)) for a in debtrank_alphas]
+    runs = [(c, 0.0) for c in contagions if c != 'debtrank'] + [('debtrank', a) for a in alphas if 'debtrank' in contagions]
+    out = {}
+    for c, a in runs:
+        r = shock_runs(network, shocks=(0.0,), seeds=seeds, steps=steps, contagion=c, debtrank_alpha=a)
+        s = _spread(r.equity_lost)
+        out[c if a == 0 else f'{c} (alpha={a:g})'] = {'defaults_mean': float(r.defaults.mean()), 'defaults_max': int(r.defaults.max()),
+                                                       'runs_with_defaults': int((r.defaults > 0).sum()), 'equity_lost_p10': s['p10'],
+                                                       'equity_lost_median': s['median'], 'equity_lost_p90': s['p90']}
+    bs = to_arrays(network)
+    rho = leverage_spectral_radius(bs.exposures, bs.equity)
+    return {'institutions': bs.n, 'steps': steps, 'seeds': len(seeds), 'leverage_spectral_radius': rho,
+            'debtrank_stable_alpha': float(np.log(rho)) if rho > 1 else 0.0,   # above it a small loss dies out under non-linear DebtRank
+            'contagions': out}

@@ -23,14 +23,12 @@ from .game_theory import (AgentState, Action, ACTIONS, GameParams, STATE_FIELDS,
                                          run_intensity, withdrawal_rate, hoard_share, recall_matrix)
 from .network import to_arrays, BalanceSheets, DENSE_MAX, available_memory, check_memory, _row_index
 from .params import ShockParams, MarketParams, BayesParams
-from ..checks import check_int
-from .contagion import (eisenberg_noe, nonlinear_debtrank, debtrank_distress, debtrank_markdown, fire_sale_price,
-                                        leverage_spectral_radius)
+from .contagion import eisenberg_noe, nonlinear_debtrank, debtrank_distress, debtrank_markdown, fire_sale_price
 
 # %% auto #0
 __all__ = ['SPARSE_FROM', 'PD_MODELS', 'RUN_NODE_BYTES', 'RUN_EDGE_BYTES', 'asset_share', 'capital_ratio', 'liquidity_buffer',
            'merton_prior', 'bayes_update', 'SystemState', 'PDPredictor', 'SimulationResult', 'SimulationEngine',
-           'simulation_memory', 'no_shock_drift']
+           'simulation_memory']
 
 # %% ../../nbs/engine/03_simulation.ipynb #1b940865
 def asset_share(
@@ -635,33 +633,3 @@ def _intervene(self:SimulationEngine, st:_State, t:int, shock_step:int):
     inj = np.asarray(inj, float)
     if inj.shape != (st.n,): raise ValueError(f"intervention must return one amount per institution ({st.n}), got shape {inj.shape}")
     st.cash += check_range('intervention', inj, 0.0)
-
-# %% ../../nbs/engine/03_simulation.ipynb #a7c3e002
-def no_shock_drift(
-    network,              # institutions with balance sheets (e.g. `engine.network.eba_network()`)
-    steps:int=12,         # steps of each run (12: a year)
-    seeds=range(10),      # one run per seed (the random loan shocks and withdrawals)
-    contagions=('eisenberg_noe', 'debtrank', 'gai_kapadia'), # propagation rules, each run on every seed
-    debtrank_alphas=(0.0,), # non-linear DebtRank's alphas run under 'debtrank' (0: linear; another a is reported as 'debtrank (alpha=a)')
-)->dict:
-    "Defaults and the system's equity lost after `steps` with no scenario shock, per contagion rule over `seeds`; the leverage matrix's spectral radius."
-    steps, seeds = check_int('steps', steps, 1), [check_int('seeds', s, 0) for s in seeds]
-    if not seeds: raise ValueError('seeds must hold at least one seed')
-    bad = [c for c in contagions if c not in CONTAGIONS]
-    if bad or not contagions: raise ValueError(f"contagions must name rules among {', '.join(CONTAGIONS)}, got {list(contagions)}")
-    alphas = [float(check_range('debtrank_alphas', a, 0)) for a in debtrank_alphas]
-    bs = to_arrays(network)
-    runs = [(c, 0.0) for c in contagions if c != 'debtrank'] + [('debtrank', a) for a in alphas if 'debtrank' in contagions]
-    out = {}
-    for c, a in runs:
-        d, lost = [], []
-        for s in seeds:
-            r = SimulationEngine(network, max_timesteps=steps, seed=s, contagion=c, debtrank_alpha=a).run_simulation(shock=0.0)
-            d.append(int(r.defaulted[-1].sum())); lost.append(1 - float(np.maximum(r.equity[-1], 0).sum()/r.equity[0].sum()))
-        q = np.percentile(lost, [10, 50, 90])
-        out[c if a == 0 else f'{c} (alpha={a:g})'] = {'defaults_mean': float(np.mean(d)), 'defaults_max': max(d), 'runs_with_defaults': sum(x > 0 for x in d),
-                  'equity_lost_p10': float(q[0]), 'equity_lost_median': float(q[1]), 'equity_lost_p90': float(q[2])}
-    rho = leverage_spectral_radius(sparse.csr_matrix(bs.liabilities).T.tocsr(), bs.equity)
-    return {'institutions': bs.n, 'steps': steps, 'seeds': len(seeds), 'leverage_spectral_radius': rho,
-            'debtrank_stable_alpha': max(0.0, math.log(rho)) if rho > 0 else 0.0,   # above it, a small loss dies out under non-linear DebtRank
-            'contagions': out}
