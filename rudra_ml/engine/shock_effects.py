@@ -86,6 +86,7 @@ def no_shock_outcomes(
     bad = [c for c in contagions if c not in CONTAGIONS]
     if bad or not len(contagions): raise ValueError(f"contagions must name rules among {', '.join(CONTAGIONS)}, got {list(contagions)}")
     alphas = [float(check_range('debtrank_alphas', a, 0)) for a in debtrank_alphas]
+    if 'debtrank' in contagions and not alphas: raise ValueError('debtrank_alphas must hold at least one alpha (0: linear DebtRank) when contagions names debtrank')
     runs = [(c, 0.0) for c in contagions if c != 'debtrank'] + [('debtrank', a) for a in alphas if 'debtrank' in contagions]
     out = {}
     for c, a in runs:
