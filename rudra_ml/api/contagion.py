@@ -105,7 +105,7 @@ import numpy as np
 
 from ..config import ml_config
 from ..engine.game_theory import STATE_RANGES
-from ..data.contagion_data import mechanism_engine
+from ..features.graph_converter import shock_state
 from ..inference.contagion import ContagionPDPredictor
 from .schemas import Prediction
 
@@ -127,7 +127,7 @@ class ContagionAnswers:
         got = self._parts.get(net.network_id)
         if got is None or got[0] is not model or got[1] is not net:
             if net.graph is None: raise ValueError(f'network {net.network_id!r} keeps no balance sheets')
-            st = mechanism_engine(net.graph, self.mechanism, 1).run_simulation(shock=0.0, steps=1, record_states=True).states[0]
+            st = shock_state(net.graph, 0.0, self.mechanism)   # the engine's state with no new shock
             got = (model, net, ContagionPDPredictor(model, net.graph, self.mechanism), st)
             self._parts[net.network_id] = got
             while len(self._parts) > self.keep: self._parts.popitem(last=False)
