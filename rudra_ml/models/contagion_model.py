@@ -57,12 +57,14 @@ class ContagionModel(nn.Module):
                  rounds:int=3,       # propagation rounds
                  dropout:float=0.1,  # dropout in the encoder and the system head
                  heads:str='both',   # which losses train it (HEADS): both, or one for a single-task twin
+                 system_encoder:bool=False, # the system head reads a node encoder of its own (True) or the institution head's (False)
                 ):
         super().__init__()
         self.n_inputs, self.mechanisms = check_int('n_inputs', n_inputs), check_mechanisms(mechanisms)
         self.hidden, self.channels, self.rounds = check_int('hidden', hidden), check_int('channels', channels), check_int('rounds', rounds, 0)
         self.dropout = check_number('dropout', dropout, 0, 1)
         if heads not in HEADS: raise ValueError(f"heads must be one of {', '.join(HEADS)}, got {heads!r}")
+        if not isinstance(system_encoder, bool): raise TypeError(f"system_encoder must be True or False, got {system_encoder!r}")
         self.heads, M, C, h = heads, len(self.mechanisms), self.channels, self.hidden
         self.register_buffer('distress_index', torch.tensor([NODE_INPUTS.index(f) for f, _ in DISTRESS]))
         self.register_buffer('distress_sign', torch.tensor([float(s) for _, s in DISTRESS]))
@@ -73,14 +75,25 @@ class ContagionModel(nn.Module):
         self.send_bias, self.strength = nn.Embedding(M, C), nn.Embedding(M, C)
         self.spread = PosLinear(C, C, bias=False)
         self.system = nn.Sequential(nn.Linear(2*h + 3*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
+        self.system_encoder = system_encoder
+        if system_encoder: self.system_encode = nn.Sequential(nn.Linear(n_inputs + M, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, h), nn.ReLU())
 
     @property
     def config(self)->dict:
         "Constructor arguments, enough to rebuild the model from a checkpoint."
         return dict(n_inputs=self.n_inputs, mechanisms=list(self.mechanisms), hidden=self.hidden, channels=self.channels,
-                    rounds=self.rounds, dropout=self.dropout, heads=self.heads)
+                    rounds=self.rounds, dropout=self.dropout, heads=self.heads, system_encoder=self.system_encoder)
+
+    def system_parameters(self)->list:
+        "The parameters only the system head uses (its MLP, and its encoder when it has one): what the second phase of multi-task training trains."
+        return [p for n, p in self.named_parameters() if n.split('.')[0] in ('system', 'system_encode')]
 
 # %% ../../nbs/models/03_contagion_model.ipynb #a0ead1a0
+@patch
+def _encoder_input(self:ContagionModel, z:torch.Tensor, mech:torch.Tensor)->torch.Tensor:
+    "Standardised node inputs and the one-hot mechanism: what an encoder reads."
+    return torch.cat([z, F.one_hot(mech, len(self.mechanisms)).to(z.dtype)], 1)
+
 @patch
 def node_pass(self:ContagionModel,
               x:torch.Tensor,           # [N, F] raw node inputs
@@ -90,7 +103,7 @@ def node_pass(self:ContagionModel,
              )->tuple:
     "`(institution logits [N], embeddings [N, h], distress sent [N, C], distress received [N, C])`."
     z = (x - self.feature_mean)/self.feature_std
-    h = self.encode(torch.cat([z, F.one_hot(mech, len(self.mechanisms)).to(z.dtype)], 1))
+    h = self.encode(self._encoder_input(z, mech))
     a = self.send(z[:, self.distress_index]*self.distress_sign) + self.send_bias(mech)
     lam, s = F.softplus(self.strength(mech)), torch.sigmoid(a)
     for _ in range(self.rounds): s = torch.sigmoid(a + lam*self.spread(aggregate(s, edge_index, edge_weight)))
@@ -108,6 +121,7 @@ def forward(self:ContagionModel,
     "`(institution logits [N], system logits [B, 3])`."
     if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
     logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mechanism[batch])
+    if self.system_encoder: h = self.system_encode(self._encoder_input((x - self.feature_mean)/self.feature_std, mechanism[batch]))
     p = torch.sigmoid(logit)[:, None]
     pooled = torch.cat([global_mean_pool(h, batch), global_max_pool(h, batch), global_mean_pool(s, batch), global_max_pool(s, batch),
                         global_mean_pool(m, batch), global_mean_pool(p, batch), global_max_pool(p, batch)], 1)

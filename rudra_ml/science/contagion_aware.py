@@ -351,13 +351,15 @@ def in_loop_section(
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #b7c41e05
 def benchmark_markdown(
-    sec:dict,   # the `contagion_aware` section of results.json (either part may be missing)
+    sec:dict,                # the `contagion_aware` section of results.json (either part may be missing)
+    shipped_params:dict=None, # the shipped checkpoint's training parameters (its card's `params`; None: not said)
 )->str:
     "The card's notes: the per-mechanism table and verdicts, and the in-loop figures, from the benchmark's section."
     lines = []
+    earlier = shipped_params is not None and not shipped_params.get('system_encoder', False)
     mechs = [m for m in ('eisenberg_noe', 'debtrank', 'gai_kapadia', 'fire_sales') if isinstance(sec.get(m), dict) and 'ap_undecided' in sec[m]]
     if mechs:
-        lines += ['Benchmark (`contagion_aware` in `bench/results.json`: the section trains its own model and twins with this recipe; held-out networks): AP on the undecided rows.', '',
+        lines += ['Benchmark (`contagion_aware` in `bench/results.json`: the section trains its own model and twins with the job\'s recipe; held-out networks): AP on the undecided rows.', '',
                   '| mechanism | undecided positives | model | best baseline | difference [95% CI] | ceilings: GBM / network model | target met |',
                   '|---|---|---|---|---|---|---|']
         for m in mechs:
@@ -393,7 +395,9 @@ def benchmark_markdown(
                   f"within 0.005 of the twin or above on {ts['system_ok_seeds']} of {n}).", '']
     il = sec.get('in_loop')
     if il:
-        lines += ['In the loop (`contagion_in_loop`): the model as the engine\'s PD source, its own time per institution-step.', '',
+        lines += ['In the loop (`contagion_in_loop`): the shipped checkpoint as the engine\'s PD source, its own time per institution-step.'
+                  + (" That checkpoint was trained with the earlier multi-task recipe (one encoder shared by both heads, one phase, early stopping "
+                     "on the sum of the two validation scores), not the job's current one measured above." if earlier else ''), '',
                   '| institutions | steps | ML us per institution-step | run with ML on (s) | run with ML off (s) |', '|---|---|---|---|---|']
         lines += [f"| {t['n']:,} | {t['steps']} | {t['ml_us_per_institution_step']:.2f} | {t['sim_s_ml_on']:.2f} | {t['sim_s_ml_off']:.2f} |"
                   for t in il['timing'].values()]
@@ -412,5 +416,5 @@ def card_with_benchmark(
     folder = checkpoint_path('contagion_model').parent if folder is None else Path(folder)
     if not (folder/'model_card.json').exists(): raise FileNotFoundError(f"folder must hold the contagion model's model_card.json, not found in {folder}")
     c = json.loads((folder/'model_card.json').read_text())
-    return write_model_card(folder, c['name'], c['metrics'], c['params'], c['data'], notes=benchmark_markdown(sec),
+    return write_model_card(folder, c['name'], c['metrics'], c['params'], c['data'], notes=benchmark_markdown(sec, c['params']),
                             description=c['description'], intended_use=c['intended_use'], limitations=c['limitations'])

@@ -86,21 +86,22 @@ def head_weights(heads:str, system_weight:float=1.0)->tuple:
     if heads not in HEADS: raise ValueError(f"heads must be one of {', '.join(HEADS)}, got {heads!r}")
     return float(heads in ('both', 'institution')), {'both': float(system_weight), 'institution': 0.0, 'system': 1.0}[heads]
 
-def _val_score(s:dict, heads:str)->float:
-    "The early-stopping score: AP on undecided rows, macro-F1, or their sum (a missing AP counts 0)."
+def _val_score(s:dict, heads:str, stop:bool=False)->float:
+    "The validation score: AP on undecided rows, macro-F1, or their sum (a missing AP counts 0); with `stop`, what early stopping reads (the multi-task model's first phase: the AP)."
     ap = 0.0 if np.isnan(s['ap_undecided']) else s['ap_undecided']
-    return {'both': ap + s['macro_f1'], 'institution': ap, 'system': s['macro_f1']}[heads]
+    return {'both': ap if stop else ap + s['macro_f1'], 'institution': ap, 'system': s['macro_f1']}[heads]
 
 class ContagionTrainer(SearchMixin):
-    "Trains a `ContagionModel` (multi-task, or one head for a twin): Adam, early stopping on the validation score."
+    "Trains a `ContagionModel` (multi-task in two phases, or one head for a twin): Adam, early stopping on the validation score."
     def __init__(self, hidden:int=64, channels:int=8, rounds:int=3, dropout:float=0.1, heads:str='both',
                  lr:float=3e-3, weight_decay:float=1e-5, batch_size:int=32, seed:int=0, decided_weight:float=0.1,
-                 system_weight:float=1.0):
+                 system_weight:float=1.0, system_encoder:bool=True):
         head_weights(heads)
+        if not isinstance(system_encoder, bool): raise TypeError(f"system_encoder must be True or False, got {system_encoder!r}")
         self.decided_weight = check_number('decided_weight', decided_weight, 0, 1)
         self.system_weight = check_number('system_weight', system_weight, 0, 100, lo_open=True)
         self.params = dict(hidden=check_int('hidden', hidden), channels=check_int('channels', channels), rounds=check_int('rounds', rounds, 0),
-                           dropout=float(dropout), heads=heads)
+                           dropout=float(dropout), heads=heads, system_encoder=system_encoder)
         self.lr, self.weight_decay, self.batch_size, self.seed = float(lr), float(weight_decay), check_int('batch_size', batch_size), int(seed)
         self.model = None
 
@@ -129,9 +130,9 @@ def _class_weight(graphs)->torch.Tensor:
     return torch.tensor(c.sum()/(len(c)*c), dtype=torch.float32)
 
 @patch
-def _epoch(self:ContagionTrainer, loader, opt, cw:torch.Tensor)->float:
-    "One pass over the training batches; the mean loss per graph."
-    wi, ws = head_weights(self.params['heads'], self.system_weight)
+def _epoch(self:ContagionTrainer, loader, opt, cw:torch.Tensor, weights:tuple=None)->float:
+    "One pass over the training batches with loss weights `(institution, system)` (None: the heads'); the mean loss per graph."
+    wi, ws = weights or head_weights(self.params['heads'], self.system_weight)
     self.model.train(); total, n = 0.0, 0
     for b in loader:
         opt.zero_grad(set_to_none=True)
@@ -141,32 +142,58 @@ def _epoch(self:ContagionTrainer, loader, opt, cw:torch.Tensor)->float:
         total += loss.item()*b.num_graphs; n += b.num_graphs
     return total/n
 
+def _state(model)->dict: return {k: v.clone() for k, v in model.state_dict().items()}
+
+@patch
+def _phase(self:ContagionTrainer, opt, loader, val_batches, cw, epochs:int, patience:int, stop, hist:dict, phase:int,
+           weights:tuple=None, best:float=-np.inf, progress:bool=False, on_epoch=None)->tuple:
+    "Epochs until `patience` pass without a better `stop(validation scores)` than `best`; the best weights loaded (the current ones if none beat `best`). `(best epoch or None, epochs run)`."
+    best_state, best_epoch, wait, first, ep = _state(self.model), None, 0, len(hist['train_loss']), -1
+    for ep in tqdm(range(epochs), desc=f"epochs ({self.params['heads']}, phase {phase})", disable=not progress, leave=False):
+        tl = self._epoch(loader, opt, cw, weights)
+        pv = predict_graphs(self.model, val_batches)
+        s = head_scores(pv); s['score'] = _val_score(s, self.params['heads'])
+        hist['train_loss'].append(tl); hist['val_loss'].append(self._loss(pv, cw)); hist['val_metrics'].append(s); hist['phase'].append(phase)
+        if stop(s) > best: best, best_epoch, wait, best_state = stop(s), first + ep, 0, _state(self.model)
+        else: wait += 1
+        if on_epoch: on_epoch({'epoch': first + ep, 'epochs': epochs, 'train_loss': tl, 'score': s['score'], 'best_score': best})
+        if wait >= patience: break
+    self.model.load_state_dict(best_state)
+    return best_epoch, ep + 1
+
 @patch
 def fit(self:ContagionTrainer,
         train_graphs, val_graphs,   # PyG graphs
-        epochs:int=40,              # maximum epochs
-        patience:int=8,             # epochs without a better validation score before stopping
+        epochs:int=40,              # maximum epochs (both phases of the multi-task model together)
+        patience:int=8,             # epochs without a better validation score before a phase stops
         progress:bool=True,         # progress bar
         on_epoch=None,              # on_epoch(info) after each epoch
        )->dict:
-    "Train with early stopping; the best epoch's weights kept. `{'history', 'best_epoch', 'epochs_run', 'train_s', 'metrics'}`."
+    "Train with early stopping, the best epoch's weights kept; the multi-task model in two phases (see above). `{'history', 'best_epoch', 'system_best_epoch', 'epochs_run', 'train_s', 'metrics'}`."
+    heads, E = self.params['heads'], check_int('epochs', epochs)
     self.model, cw, t0 = self.build(train_graphs), _class_weight(train_graphs), time.perf_counter()
     opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
     loader, val_batches = batches(train_graphs, self.batch_size, True, self.seed), batches(val_graphs, 64)
-    hist, best, best_state, best_epoch, wait = {'train_loss': [], 'val_loss': [], 'val_metrics': []}, -np.inf, None, -1, 0
-    for ep in tqdm(range(check_int('epochs', epochs)), desc=f"epochs ({self.params['heads']})", disable=not progress, leave=False):
-        tl = self._epoch(loader, opt, cw)
-        pv = predict_graphs(self.model, val_batches)
-        s = head_scores(pv); s['score'] = _val_score(s, self.params['heads'])
-        hist['train_loss'].append(tl); hist['val_loss'].append(self._loss(pv, cw)); hist['val_metrics'].append(s)
-        if s['score'] > best: best, best_epoch, wait, best_state = s['score'], ep, 0, {k: v.clone() for k, v in self.model.state_dict().items()}
-        else: wait += 1
-        if on_epoch: on_epoch({'epoch': ep, 'epochs': epochs, 'train_loss': tl, 'score': s['score'], 'best_score': best})
-        if wait >= patience: break
-    self.model.load_state_dict(best_state); self.model.eval()
-    m = hist['val_metrics'][best_epoch]
-    training_logger().info(f"contagion model ({self.params['heads']}): best {best:.4f} at epoch {best_epoch}")
-    return {'history': hist, 'best_epoch': best_epoch, 'epochs_run': ep + 1, 'train_s': time.perf_counter() - t0,
+    hist = {'train_loss': [], 'val_loss': [], 'val_metrics': [], 'phase': []}
+    best_epoch, ran = self._phase(opt, loader, val_batches, cw, E, patience, lambda s: _val_score(s, heads, stop=True), hist, 1,
+                                  progress=progress, on_epoch=on_epoch)
+    system_best = best_epoch
+    if heads == 'both' and ran < E:   # phase 2: the system head's own parameters on its own loss, the rest frozen
+        own = self.model.system_parameters()
+        rest = [q for q in self.model.parameters() if all(q is not o for o in own)]
+        for q in rest: q.requires_grad_(False)
+        try:
+            f1 = head_scores(predict_graphs(self.model, val_batches))['macro_f1']
+            opt2 = torch.optim.Adam(own, lr=self.lr, weight_decay=self.weight_decay)
+            b2, r2 = self._phase(opt2, loader, val_batches, cw, E - ran, patience, lambda s: s['macro_f1'], hist, 2, weights=(0.0, 1.0),
+                                 best=f1, progress=progress, on_epoch=on_epoch)
+        finally:
+            for q in rest: q.requires_grad_(True)
+        system_best, ran = best_epoch if b2 is None else b2, ran + r2
+    self.model.eval()
+    m = head_scores(predict_graphs(self.model, val_batches)); m['score'] = _val_score(m, heads)
+    training_logger().info(f"contagion model ({heads}): validation score {m['score']:.4f}, epochs {best_epoch} and {system_best}")
+    return {'history': hist, 'best_epoch': best_epoch, 'system_best_epoch': system_best, 'epochs_run': ran, 'train_s': time.perf_counter() - t0,
             'metrics': {f'val_{k}': v for k, v in m.items() if np.isfinite(v)}}
 
 @patch
@@ -293,6 +320,7 @@ class ContagionModelJob(ModelJob):
               'rounds': Param(3, an_int(0), 'propagation rounds'), 'dropout': Param(0.1, a_number(0, 1), 'dropout'),
               'heads': Param('both', one_of(*HEADS), 'losses trained: both heads, or one (a single-task model)'),
               'system_weight': Param(SYSTEM_WEIGHT, a_number(0, 100, lo_open=True), "weight of the system head's loss in the multi-task model"),
+              'system_encoder': Param(True, a_bool, "the system head reads a node encoder of its own (False: the institution head's)"),
               'twins': Param(True, a_bool, 'also train the single-task twins on the same data and budget'),
               'n_boot': Param(1000, an_int(10), 'cluster-bootstrap resamples of the test protocol')}
 
@@ -302,7 +330,7 @@ class ContagionModelJob(ModelJob):
                 'manifest': {'scenarios': len(ds), 'institution_rows': int(ds.meta['n'].sum()), 'mechanisms': list(MECHANISMS)}}
     def trainer(self, p, heads=None):
         return ContagionTrainer(p['hidden'], p['channels'], p['rounds'], p['dropout'], heads or p['heads'], p['learning_rate'], batch_size=p['batch_size'],
-                                seed=p['seed'], system_weight=p['system_weight'])
+                                seed=p['seed'], system_weight=p['system_weight'], system_encoder=p['system_encoder'])
     def train(self, trainer, data, p, progress, on_epoch):
         ds, (tr, va, _) = data['dataset'], data['split']
         self._p = p
