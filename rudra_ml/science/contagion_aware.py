@@ -382,6 +382,19 @@ def in_loop_section(
             'oracle_share': share, 'outcome_ablation': abl}
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #b7c41e05
+def _seeds_lines(
+    ov:dict,   # `mechanisms_over_seeds` for the mechanisms in the table (empty: no lines)
+)->list:
+    "The card's paragraph on the training seeds: each mechanism's lead per seed, and the ensemble of the seeds."
+    if not ov: return []
+    s0 = next(iter(ov.values()))['seeds']; yn = lambda b: 'yes' if b else 'no'
+    return ['', f"Over training seeds {', '.join(map(str, s0))} (the same data and split; the table is seed {s0[0]}), the difference to the best baseline per seed: "
+            + '; '.join(f"{m} {' / '.join(f'{x:+.4f}' for x in e['ap_diff'])} (mean {e['ap_diff_mean']:+.4f}, target met on {e['target_met_seeds']} of {len(e['seeds'])})"
+                        for m, e in ov.items())
+            + f". The mean of the {len(s0)} seeds' probabilities (an ensemble, measured here and not shipped): "
+            + '; '.join(f"{m} {e['ensemble']['ap_undecided']:.4f}, {e['ensemble']['ap_diff']:+.4f} [{e['ensemble']['ap_diff_ci'][0]:+.4f}, "
+                        f"{e['ensemble']['ap_diff_ci'][1]:+.4f}], target met: {yn(e['ensemble']['target_met'])}" for m, e in ov.items()) + '.']
+
 def benchmark_markdown(
     sec:dict,                # the `contagion_aware` section of results.json (either part may be missing)
     shipped_params:dict=None, # the shipped checkpoint's training parameters (its card's `params`; None: not said)
@@ -400,15 +413,7 @@ def benchmark_markdown(
             ceil = ' / '.join('n/a' if e.get(k) is None else f"{e[k]:.4f}" for k in ('ap_undecided_ceiling', 'ap_undecided_ceiling_network'))
             lines.append(f"| {m} | {e.get('positives_undecided', 'n/a')} | {e['ap_undecided']:.4f} | {e['ap_undecided_best_baseline']:.4f} ({e['best_baseline']}) | "
                          f"{e['ap_diff']:+.4f} [{lo:+.4f}, {hi:+.4f}] | {ceil} | {'yes' if met else 'no: does not beat the baseline by the margin'} |")
-        ov = {m: sec['mechanisms_over_seeds'][m] for m in mechs if m in sec.get('mechanisms_over_seeds', {})}
-        if ov:
-            s0 = next(iter(ov.values()))['seeds']; yn = lambda b: 'yes' if b else 'no'
-            lines += ['', f"Over training seeds {', '.join(map(str, s0))} (the same data and split; the table is seed {s0[0]}), the difference to the best baseline per seed: "
-                      + '; '.join(f"{m} {' / '.join(f'{x:+.4f}' for x in e['ap_diff'])} (mean {e['ap_diff_mean']:+.4f}, target met on {e['target_met_seeds']} of {len(e['seeds'])})"
-                                  for m, e in ov.items())
-                      + f". The mean of the {len(s0)} seeds' probabilities (an ensemble, measured here and not shipped): "
-                      + '; '.join(f"{m} {e['ensemble']['ap_undecided']:.4f}, {e['ensemble']['ap_diff']:+.4f} [{e['ensemble']['ap_diff_ci'][0]:+.4f}, "
-                                  f"{e['ensemble']['ap_diff_ci'][1]:+.4f}], target met: {yn(e['ensemble']['target_met'])}" for m, e in ov.items()) + '.']
+        lines += _seeds_lines({m: sec['mechanisms_over_seeds'][m] for m in mechs if m in sec.get('mechanisms_over_seeds', {})})
         lines += ['', 'Ceilings: told what the shock step\'s clearing did to each institution (capital ratio after the step, equity it took), '
                   'gradient boosting on the baselines\' columns and the mechanism, and the same network model and recipe.', '']
     er = sec.get('engine_rerun')
