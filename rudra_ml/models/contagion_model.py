@@ -47,6 +47,10 @@ def aggregate(
     return torch.zeros_like(s).index_add_(0, dst, edge_weight[:, None]*s[src])
 
 # %% ../../nbs/models/03_contagion_model.ipynb #456d9e47
+def _node_encoder(n_in:int, h:int, dropout:float)->nn.Sequential:
+    "Two ReLU layers, dropout between them: a node encoder (the institution head's, and the system head's own)."
+    return nn.Sequential(nn.Linear(n_in, h), nn.ReLU(), nn.Dropout(dropout), nn.Linear(h, h), nn.ReLU())
+
 class ContagionModel(nn.Module):
     "Monotone message passing over the exposure graph: P(default) per institution and the system's cascade class."
     def __init__(self,
@@ -69,14 +73,14 @@ class ContagionModel(nn.Module):
         self.register_buffer('distress_index', torch.tensor([NODE_INPUTS.index(f) for f, _ in DISTRESS]))
         self.register_buffer('distress_sign', torch.tensor([float(s) for _, s in DISTRESS]))
         self.register_buffer('feature_mean', torch.zeros(n_inputs)); self.register_buffer('feature_std', torch.ones(n_inputs))
-        self.encode = nn.Sequential(nn.Linear(n_inputs + M, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, h), nn.ReLU())
+        self.encode = _node_encoder(n_inputs + M, h, self.dropout)
         self.own, self.gate = nn.Linear(h, 1), nn.Linear(h, C)
         self.send = nn.Sequential(PosLinear(len(DISTRESS), 16), nn.Tanh(), PosLinear(16, C))
         self.send_bias, self.strength = nn.Embedding(M, C), nn.Embedding(M, C)
         self.spread = PosLinear(C, C, bias=False)
         self.system = nn.Sequential(nn.Linear(2*h + 3*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
         self.system_encoder = system_encoder
-        if system_encoder: self.system_encode = nn.Sequential(nn.Linear(n_inputs + M, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, h), nn.ReLU())
+        if system_encoder: self.system_encode = _node_encoder(n_inputs + M, h, self.dropout)
 
     @property
     def config(self)->dict:
@@ -90,6 +94,11 @@ class ContagionModel(nn.Module):
 
 # %% ../../nbs/models/03_contagion_model.ipynb #a0ead1a0
 @patch
+def _standardise(self:ContagionModel, x:torch.Tensor)->torch.Tensor:
+    "Raw node inputs standardised with the training statistics."
+    return (x - self.feature_mean)/self.feature_std
+
+@patch
 def _encoder_input(self:ContagionModel, z:torch.Tensor, mech:torch.Tensor)->torch.Tensor:
     "Standardised node inputs and the one-hot mechanism: what an encoder reads."
     return torch.cat([z, F.one_hot(mech, len(self.mechanisms)).to(z.dtype)], 1)
@@ -102,7 +111,7 @@ def node_pass(self:ContagionModel,
               mech:torch.Tensor,        # [N] each node's mechanism index
              )->tuple:
     "`(institution logits [N], embeddings [N, h], distress sent [N, C], distress received [N, C])`."
-    z = (x - self.feature_mean)/self.feature_std
+    z = self._standardise(x)
     h = self.encode(self._encoder_input(z, mech))
     a = self.send(z[:, self.distress_index]*self.distress_sign) + self.send_bias(mech)
     lam, s = F.softplus(self.strength(mech)), torch.sigmoid(a)
@@ -121,7 +130,7 @@ def forward(self:ContagionModel,
     "`(institution logits [N], system logits [B, 3])`."
     if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
     logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mechanism[batch])
-    if self.system_encoder: h = self.system_encode(self._encoder_input((x - self.feature_mean)/self.feature_std, mechanism[batch]))
+    if self.system_encoder: h = self.system_encode(self._encoder_input(self._standardise(x), mechanism[batch]))
     p = torch.sigmoid(logit)[:, None]
     pooled = torch.cat([global_mean_pool(h, batch), global_max_pool(h, batch), global_mean_pool(s, batch), global_max_pool(s, batch),
                         global_mean_pool(m, batch), global_mean_pool(p, batch), global_max_pool(p, batch)], 1)

@@ -229,12 +229,13 @@ def mechanisms_over_seeds(
     baselines:dict,      # `{name: probabilities}` on `rows`
     n_boot:int=1000,     # cluster-bootstrap resamples
     seed:int=0,          # their seed
+    evaluated:dict=None, # `{training seed: evaluate_mechanisms(its probs, rows, baselines, n_boot, seed)}` already computed (not done again)
 )->dict:
     "Per mechanism: the institution head against the best baseline for each training seed, and for the mean of the seeds' probabilities (an ensemble)."
     if len(probs) < 2: raise ValueError(f"probs must hold at least two training seeds' probabilities, got {len(probs)}")
     for s, p in probs.items():
         if len(p) != len(rows): raise ValueError(f"probs[{s}] must give one probability per row ({len(rows)}), got {len(p)}")
-    per = {s: evaluate_mechanisms(np.asarray(p), rows, baselines, n_boot, seed) for s, p in probs.items()}
+    per = {s: (evaluated or {}).get(s) or evaluate_mechanisms(np.asarray(p), rows, baselines, n_boot, seed) for s, p in probs.items()}
     ens = evaluate_mechanisms(np.mean([np.asarray(p) for p in probs.values()], 0), rows, baselines, n_boot, seed)
     out = {}
     for m, e in ens.items():
@@ -316,7 +317,7 @@ def contagion_aware_section(
     more, more_probs = seed_repeats(train, val, test, jp, p['train_seeds'], probs=True)
     runs = [{'seed': seed, **figs}, *more]
     mt['training_seeds'] = {**seed_summary(runs), 'runs': runs}; t['seed_repeats'] = time.perf_counter() - t1
-    over = mechanisms_over_seeds({seed: main['prob'], **dict(zip(p['train_seeds'], more_probs))}, rows_te, base, p['n_boot'], seed)
+    over = mechanisms_over_seeds({seed: main['prob'], **dict(zip(p['train_seeds'], more_probs))}, rows_te, base, p['n_boot'], seed, {seed: per})
     ws = trainers['both'].model.wrong_sign(test[:60])
     pool = np.flatnonzero(eba.meta['network'] < p['eba_pool'])
     transfer = transfer_curve(trainers['both'].model, {'model': trainers['both'].params, 'lr': jp['learning_rate'], 'batch_size': jp['batch_size']},

@@ -179,8 +179,8 @@ def fit(self:ContagionTrainer,
                                   progress=progress, on_epoch=on_epoch)
     system_best = best_epoch
     if heads == 'both' and ran < E:   # phase 2: the system head's own parameters on its own loss, the rest frozen
-        own = self.model.system_parameters()
-        rest = [q for q in self.model.parameters() if all(q is not o for o in own)]
+        own = self.model.system_parameters(); mine = {id(q) for q in own}
+        rest = [q for q in self.model.parameters() if id(q) not in mine]
         for q in rest: q.requires_grad_(False)
         try:
             f1 = head_scores(predict_graphs(self.model, val_batches))['macro_f1']
