@@ -27,10 +27,10 @@ from .runner import run_simulations
 from .splits import group_split
 
 # %% auto #0
-__all__ = ['MECHANISMS', 'FIRST_ROUND', 'PROPAGATED', 'OWN_FEATURES', 'NODE_INPUTS', 'BASELINE_INPUTS', 'check_mechanisms',
-           'mechanism_engine', 'direct_defaults', 'first_round_losses', 'propagated_distress', 'node_inputs',
-           'ContagionSpec', 'spec_network', 'run_scenario', 'spec_scenarios', 'to_graph', 'ContagionDataset',
-           'generate_contagion_data']
+__all__ = ['MECHANISMS', 'FIRST_ROUND', 'PROPAGATED', 'OWN_FEATURES', 'NODE_INPUTS', 'BASELINE_INPUTS', 'CUSHION',
+           'check_mechanisms', 'mechanism_engine', 'direct_defaults', 'first_round_losses', 'propagated_distress',
+           'price_cushion', 'node_inputs', 'ContagionSpec', 'spec_network', 'run_scenario', 'spec_scenarios',
+           'to_graph', 'ContagionDataset', 'generate_contagion_data']
 
 # %% ../../nbs/data/05_contagion_data.ipynb #574666f2
 MECHANISMS = {'eisenberg_noe': dict(contagion='eisenberg_noe'),
@@ -105,10 +105,20 @@ def propagated_distress(
         h = nxt
     return np.stack([np.clip(first, 0, 10), h - h0, (h >= 1) & (h0 < 1)], 1).astype(np.float32)
 
+# %% ../../nbs/data/05_contagion_data.ipynb #c05h1002
+def price_cushion(
+    capital_ratio,          # [N] equity / total assets (NumPy array or tensor)
+    securities_share,       # [N] market value of the securities / total assets
+    floor:float=1e-3,       # the smallest securities share divided by (no securities: a cushion of 1)
+):
+    "The fall of the securities price, as a share of it, that wipes out equity: capital ratio / securities share, in [0, 1]."
+    return (capital_ratio/securities_share.clip(min=floor)).clip(0, 1)
+
 # %% ../../nbs/data/05_contagion_data.ipynb #fd892286
 OWN_FEATURES = tuple(f for f in FEATURE_NAMES if f not in FEATURE_GROUPS['neighborhood'] and f not in NODE_FEATURES)
 NODE_INPUTS = tuple(NODE_FEATURES) + FIRST_ROUND + OWN_FEATURES   # the model's node inputs, in order
 BASELINE_INPUTS = tuple(FEATURE_NAMES) + FIRST_ROUND              # the baselines' columns: the 20 features and the first-round losses
+CUSHION = 'price_cushion'   # the column `ContagionDataset.rows` adds (`price_cushion`)
 
 def node_inputs(
     state:SystemState,       # the system when the shock hits (engine order)
@@ -232,13 +242,15 @@ def split(self:ContagionDataset, val_fraction:float=0.15, test_fraction:float=0.
 
 @patch
 def rows(self:ContagionDataset, idx=None)->pd.DataFrame:
-    "One row per institution of the graphs at `idx` (None: all): baseline columns, `PROPAGATED`, label, undecided, scenario, network, mechanism."
+    "One row per institution of the graphs at `idx` (None: all): baseline columns, `PROPAGATED`, `CUSHION`, label, undecided, scenario, network, mechanism."
     idx = np.arange(len(self)) if idx is None else np.asarray(idx, int)
     parts = []
     for i in idx:
         g, m = self.graphs[i], self.meta.iloc[i]
         d = pd.DataFrame(g.baseline.numpy(), columns=list(BASELINE_INPUTS))
-        d[list(PROPAGATED)] = propagated_distress(g.x[:, NODE_INPUTS.index('equity_ratio')].numpy(), g.edge_index.numpy(), g.edge_weight.numpy())
+        x = g.x.numpy()
+        d[list(PROPAGATED)] = propagated_distress(x[:, NODE_INPUTS.index('equity_ratio')], g.edge_index.numpy(), g.edge_weight.numpy())
+        d[CUSHION] = price_cushion(x[:, NODE_INPUTS.index('capital_ratio')], x[:, NODE_INPUTS.index('securities_share')])
         d['label'], d['undecided'] = g.y_node.numpy().astype(int), g.undecided.numpy()
         d['scenario'], d['network'], d['mechanism'] = i, m['network'], m['mechanism']
         parts.append(d)

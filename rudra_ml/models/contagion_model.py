@@ -17,15 +17,16 @@ from ..checks import check_int, check_number
 from ..checkpoint import CheckpointError, load_checkpoint
 from ..engine.data_model import check_memory
 from ..data.cascade_generator import CASCADE_CLASSES
-from ..data.contagion_data import MECHANISMS, NODE_INPUTS, check_mechanisms
+from ..data.contagion_data import MECHANISMS, NODE_INPUTS, check_mechanisms, price_cushion
 
 # %% auto #0
-__all__ = ['DISTRESS', 'HEADS', 'PASS_NODE_BYTES', 'PASS_EDGE_BYTES', 'PROBE', 'PosLinear', 'aggregate', 'ContagionModel',
-           'check_network_input', 'load_contagion_model']
+__all__ = ['DISTRESS', 'CUSHION_INPUTS', 'HEADS', 'PASS_NODE_BYTES', 'PASS_EDGE_BYTES', 'PROBE', 'PosLinear', 'aggregate',
+           'ContagionModel', 'check_network_input', 'load_contagion_model']
 
 # %% ../../nbs/models/03_contagion_model.ipynb #d58d039c
 DISTRESS = (('capital_ratio', -1), ('equity_ratio', -1), ('shortfall', 1), ('liquidity_buffer', -1), ('default_probability', 1),
             ('furfine_loss', 1), ('en_loss', 1), ('furfine_fails', 1), ('en_fails', 1))   # (node input, sign): larger = more distress
+CUSHION_INPUTS = ('price_cushion', 'log_price_cushion')   # what `cushion=True` derives from the capital ratio and the securities share
 HEADS = ('both', 'institution', 'system')   # what the training loss reads: the multi-task model and its single-task twins
 
 class PosLinear(nn.Module):
@@ -62,31 +63,39 @@ class ContagionModel(nn.Module):
                  dropout:float=0.1,  # dropout in the encoder and the system head
                  heads:str='both',   # which losses train it (HEADS): both, or one for a single-task twin
                  system_encoder:bool=False, # the system head reads a node encoder of its own (True) or the institution head's (False)
+                 cushion:bool=False, # the encoders and the distress signal also read the price cushion (`data.contagion_data.price_cushion`)
+                 bins:int=0,         # the encoders read each input piecewise-linearly encoded over this many quantile bins of the training nodes (0: standardised)
                 ):
         super().__init__()
         self.n_inputs, self.mechanisms = check_int('n_inputs', n_inputs), check_mechanisms(mechanisms)
         self.hidden, self.channels, self.rounds = check_int('hidden', hidden), check_int('channels', channels), check_int('rounds', rounds, 0)
         self.dropout = check_number('dropout', dropout, 0, 1)
         if heads not in HEADS: raise ValueError(f"heads must be one of {', '.join(HEADS)}, got {heads!r}")
-        if not isinstance(system_encoder, bool): raise TypeError(f"system_encoder must be True or False, got {system_encoder!r}")
-        self.heads, M, C, h = heads, len(self.mechanisms), self.channels, self.hidden
+        for k, v in (('system_encoder', system_encoder), ('cushion', cushion)):
+            if not isinstance(v, bool): raise TypeError(f"{k} must be True or False, got {v!r}")
+        self.heads, self.cushion, M, C, h = heads, cushion, len(self.mechanisms), self.channels, self.hidden
+        D = len(CUSHION_INPUTS) if cushion else 0   # derived inputs
+        self.bins = check_int('bins', bins, 0, 256)
+        if self.bins: self.register_buffer('bin_edges', torch.linspace(0, 1, self.bins + 1).repeat(n_inputs, 1))   # set_bins sets them
+        E = n_inputs*self.bins if self.bins else n_inputs   # what an encoder reads of the inputs
         self.register_buffer('distress_index', torch.tensor([NODE_INPUTS.index(f) for f, _ in DISTRESS]))
         self.register_buffer('distress_sign', torch.tensor([float(s) for _, s in DISTRESS]))
         self.register_buffer('feature_mean', torch.zeros(n_inputs)); self.register_buffer('feature_std', torch.ones(n_inputs))
-        self.encode = _node_encoder(n_inputs + M, h, self.dropout)
+        self.encode = _node_encoder(E + D + M, h, self.dropout)
         self.own, self.gate = nn.Linear(h, 1), nn.Linear(h, C)
-        self.send = nn.Sequential(PosLinear(len(DISTRESS), 16), nn.Tanh(), PosLinear(16, C))
+        self.send = nn.Sequential(PosLinear(len(DISTRESS) + (1 if cushion else 0), 16), nn.Tanh(), PosLinear(16, C))
         self.send_bias, self.strength = nn.Embedding(M, C), nn.Embedding(M, C)
         self.spread = PosLinear(C, C, bias=False)
         self.system = nn.Sequential(nn.Linear(2*h + 3*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
         self.system_encoder = system_encoder
-        if system_encoder: self.system_encode = _node_encoder(n_inputs + M, h, self.dropout)
+        if system_encoder: self.system_encode = _node_encoder(E + D + M, h, self.dropout)
 
     @property
     def config(self)->dict:
         "Constructor arguments, enough to rebuild the model from a checkpoint."
         return dict(n_inputs=self.n_inputs, mechanisms=list(self.mechanisms), hidden=self.hidden, channels=self.channels,
-                    rounds=self.rounds, dropout=self.dropout, heads=self.heads, system_encoder=self.system_encoder)
+                    rounds=self.rounds, dropout=self.dropout, heads=self.heads, system_encoder=self.system_encoder, cushion=self.cushion,
+                    bins=self.bins)
 
     def system_parameters(self)->list:
         "The parameters only the system head uses (its MLP, and its encoder when it has one): what the second phase of multi-task training trains."
@@ -99,9 +108,22 @@ def _standardise(self:ContagionModel, x:torch.Tensor)->torch.Tensor:
     return (x - self.feature_mean)/self.feature_std
 
 @patch
-def _encoder_input(self:ContagionModel, z:torch.Tensor, mech:torch.Tensor)->torch.Tensor:
-    "Standardised node inputs and the one-hot mechanism: what an encoder reads."
-    return torch.cat([z, F.one_hot(mech, len(self.mechanisms)).to(z.dtype)], 1)
+def _derived(self:ContagionModel, x:torch.Tensor)->torch.Tensor:
+    "`[N, len(CUSHION_INPUTS)]` (`[N, 0]` without `cushion`): the price cushion, and its log10 mapped from [1e-4, 1] to [0, 1] (the small cushions spread out)."
+    if not self.cushion: return x[:, :0]
+    c = price_cushion(x[:, NODE_INPUTS.index('capital_ratio')], x[:, NODE_INPUTS.index('securities_share')])
+    return torch.stack([c, 1 + torch.log10(c.clamp(min=1e-4))/4], 1)
+
+@patch
+def _piecewise(self:ContagionModel, x:torch.Tensor)->torch.Tensor:
+    "`[N, F*bins]`: each input's piecewise-linear encoding, bin `t` is `clip((x - e_t)/(e_{t+1} - e_t), 0, 1)` (a step where the edges meet)."
+    lo, hi = self.bin_edges[:, :-1], self.bin_edges[:, 1:]
+    return ((x[:, :, None] - lo)/(hi - lo).clamp(min=1e-9)).clamp(0, 1).flatten(1)
+
+@patch
+def _encoder_input(self:ContagionModel, x:torch.Tensor, z:torch.Tensor, d:torch.Tensor, mech:torch.Tensor)->torch.Tensor:
+    "The inputs (standardised, or piecewise-linearly encoded with `bins`), the derived ones (`_derived`) and the one-hot mechanism: what an encoder reads."
+    return torch.cat([self._piecewise(x) if self.bins else z, d, F.one_hot(mech, len(self.mechanisms)).to(z.dtype)], 1)
 
 @patch
 def node_pass(self:ContagionModel,
@@ -111,9 +133,9 @@ def node_pass(self:ContagionModel,
               mech:torch.Tensor,        # [N] each node's mechanism index
              )->tuple:
     "`(institution logits [N], embeddings [N, h], distress sent [N, C], distress received [N, C])`."
-    z = self._standardise(x)
-    h = self.encode(self._encoder_input(z, mech))
-    a = self.send(z[:, self.distress_index]*self.distress_sign) + self.send_bias(mech)
+    z, d = self._standardise(x), self._derived(x)
+    h = self.encode(self._encoder_input(x, z, d, mech))
+    a = self.send(torch.cat([z[:, self.distress_index]*self.distress_sign, -d[:, 1:]], 1)) + self.send_bias(mech)   # a smaller cushion: more distress
     lam, s = F.softplus(self.strength(mech)), torch.sigmoid(a)
     for _ in range(self.rounds): s = torch.sigmoid(a + lam*self.spread(aggregate(s, edge_index, edge_weight)))
     m = aggregate(s, edge_index, edge_weight)
@@ -130,7 +152,7 @@ def forward(self:ContagionModel,
     "`(institution logits [N], system logits [B, 3])`."
     if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
     logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mechanism[batch])
-    if self.system_encoder: h = self.system_encode(self._encoder_input(self._standardise(x), mechanism[batch]))
+    if self.system_encoder: h = self.system_encode(self._encoder_input(x, self._standardise(x), self._derived(x), mechanism[batch]))
     p = torch.sigmoid(logit)[:, None]
     pooled = torch.cat([global_mean_pool(h, batch), global_max_pool(h, batch), global_mean_pool(s, batch), global_max_pool(s, batch),
                         global_mean_pool(m, batch), global_mean_pool(p, batch), global_max_pool(p, batch)], 1)
@@ -144,6 +166,16 @@ def set_normalization(self:ContagionModel,
     m, s = torch.as_tensor(np.asarray(mean, np.float32)), torch.as_tensor(np.asarray(std, np.float32))
     if m.shape != (self.n_inputs,) or s.shape != (self.n_inputs,): raise ValueError(f"mean and std must have shape ({self.n_inputs},), got {tuple(m.shape)}, {tuple(s.shape)}")
     self.feature_mean.copy_(m); self.feature_std.copy_(s.clamp(min=1e-6))
+
+@patch
+def set_bins(self:ContagionModel,
+             x,   # [nodes, F] raw inputs of the training nodes
+            ):
+    "Store the piecewise-linear encoding's bin edges: each input's quantiles at 0, 1/bins, ..., 1 over the training nodes."
+    if not self.bins: raise ValueError('bins is 0: this model reads the standardised inputs, there are no bin edges to set')
+    x = np.asarray(x, np.float64)
+    if x.ndim != 2 or x.shape[1] != self.n_inputs or not len(x): raise ValueError(f"x must have shape [nodes >= 1, {self.n_inputs}], got {x.shape}")
+    self.bin_edges.copy_(torch.as_tensor(np.quantile(x, np.linspace(0, 1, self.bins + 1), axis=0).T, dtype=torch.float32))
 
 # %% ../../nbs/models/03_contagion_model.ipynb #53b8ada6
 PASS_NODE_BYTES, PASS_EDGE_BYTES = 4_000, 200   # forward-pass memory per node and per edge (activations, float32, with headroom)
@@ -165,7 +197,8 @@ def check_network_input(
     if edge_index.shape[1] == 0: raise ValueError("the network has no edges: there is no exposure for contagion to travel along; use the default predictor")
     if edge_index.min() < 0 or edge_index.max() >= len(x): raise ValueError(f"edge_index must hold node positions in [0, {len(x) - 1}]")
     if not (np.isfinite(edge_weight).all() and (edge_weight >= 0).all()): raise ValueError("edge_weight must be finite and >= 0 (exposure / creditor equity)")
-    check_memory(PASS_NODE_BYTES*len(x) + PASS_EDGE_BYTES*edge_index.shape[1], f"a contagion-model pass on n = {len(x):,} institutions", "split the network")
+    per_node = PASS_NODE_BYTES + 8*model.n_inputs*model.bins   # the piecewise-linear encoding: two [N, F, bins] float32 tensors
+    check_memory(per_node*len(x) + PASS_EDGE_BYTES*edge_index.shape[1], f"a contagion-model pass on n = {len(x):,} institutions", "split the network")
     return model.mechanisms.index(mechanism)
 
 @patch

@@ -26,7 +26,7 @@ from ..checkpoint import ARTIFACTS, RESULT_KEYS, save_checkpoint, write_model_ca
 from ..evaluation import evaluate_scores
 from ..features.extractor import FEATURE_NAMES
 from ..data.cascade_generator import CASCADE_CLASSES
-from ..data.contagion_data import BASELINE_INPUTS, MECHANISMS, NODE_INPUTS, PROPAGATED, ContagionDataset, generate_contagion_data
+from ..data.contagion_data import BASELINE_INPUTS, CUSHION, MECHANISMS, NODE_INPUTS, PROPAGATED, ContagionDataset, generate_contagion_data
 from ..models.contagion_model import HEADS, ContagionModel
 from .loop import SearchMixin, training_logger
 from .job import ModelJob, Param, a_bool, a_number, an_int, one_of
@@ -34,9 +34,9 @@ from .default_predictor import fit_baselines, baseline_scores
 
 # %% auto #0
 __all__ = ['SYSTEM_WEIGHT', 'CONTAGION_BASELINES', 'POOLED', 'PER_MECHANISM', 'CONTAGION_CARD', 'batches', 'predict_graphs',
-           'head_scores', 'head_weights', 'ContagionTrainer', 'node_loss', 'fit_contagion_baselines',
-           'contagion_baseline_scores', 'evaluate_mechanisms', 'multitask_figures', 'ContagionModelJob', 'evaluate_job',
-           'plot_mechanisms']
+           'head_scores', 'head_weights', 'ContagionTrainer', 'node_loss', 'mechanism_weights',
+           'fit_contagion_baselines', 'contagion_baseline_scores', 'evaluate_mechanisms', 'multitask_figures',
+           'ContagionModelJob', 'evaluate_job', 'plot_mechanisms']
 
 # %% ../../nbs/training/08_contagion_model.ipynb #a7bc666b
 class batches:
@@ -55,26 +55,28 @@ def predict_graphs(
     graphs,                 # PyG graphs (`data.contagion_data.to_graph`), or `batches` of them
     batch_size:int=64,      # graphs per pass
 )->dict:
-    "Arrays over all nodes (`prob`, `y_node`, `undecided`, `graph`) and graphs (`cascade` [G, 3], `y`), eval mode."
+    "Arrays over all nodes (`prob`, `y_node`, `undecided`, `graph`, `mechanism`) and graphs (`cascade` [G, 3], `y`), eval mode."
     was = model.training; model.eval()
-    out = {k: [] for k in ('prob', 'y_node', 'undecided', 'graph', 'cascade', 'y')}
+    out = {k: [] for k in ('prob', 'y_node', 'undecided', 'graph', 'mechanism', 'cascade', 'y')}
     n = 0
     with torch.no_grad():
         for b in (graphs if isinstance(graphs, batches) else batches(graphs, batch_size)):
             lo, so = model(b.x, b.edge_index, b.edge_weight, b.mechanism, b.batch)
             out['prob'].append(torch.sigmoid(lo)); out['y_node'].append(b.y_node); out['undecided'].append(b.undecided)
-            out['graph'].append(b.batch + n); out['cascade'].append(torch.softmax(so, -1)); out['y'].append(b.y); n += b.num_graphs
+            out['graph'].append(b.batch + n); out['mechanism'].append(b.mechanism[b.batch]); out['cascade'].append(torch.softmax(so, -1)); out['y'].append(b.y); n += b.num_graphs
     model.train(was)
     return {k: torch.cat(v).numpy() for k, v in out.items()}
 
 def head_scores(
     pred:dict, # from `predict_graphs`
 )->dict:
-    "`ap_undecided`, `auc_undecided` of the institution head (NaN when one class), `macro_f1` of the system head."
+    "`ap_undecided`, `auc_undecided` of the institution head (NaN when one class), their mean AP over the mechanisms (`ap_undecided_mechanisms`), `macro_f1` of the system head."
     u = pred['undecided']
     y, p = pred['y_node'][u], pred['prob'][u]
     two = 0 < y.sum() < len(y)
+    per = [average_precision_score(y[k], p[k]) for m in np.unique(pred['mechanism'][u]) for k in [pred['mechanism'][u] == m] if 0 < y[k].sum() < k.sum()]
     return {'ap_undecided': float(average_precision_score(y, p)) if two else float('nan'),
+            'ap_undecided_mechanisms': float(np.mean(per)) if per else float('nan'),
             'auc_undecided': float(roc_auc_score(y, p)) if two else float('nan'),
             'macro_f1': float(f1_score(pred['y'], pred['cascade'].argmax(1), average='macro', labels=list(range(len(CASCADE_CLASSES)))))}
 
@@ -87,23 +89,26 @@ def head_weights(heads:str, system_weight:float=1.0)->tuple:
     return float(heads in ('both', 'institution')), {'both': float(system_weight), 'institution': 0.0, 'system': 1.0}[heads]
 
 def _val_score(s:dict, heads:str, stop:bool=False)->float:
-    "The validation score: AP on undecided rows, macro-F1, or their sum (a missing AP counts 0); with `stop`, what early stopping reads (the multi-task model's first phase: the AP)."
-    ap = 0.0 if np.isnan(s['ap_undecided']) else s['ap_undecided']
+    "The validation score: the mean over mechanisms of the AP on undecided rows, macro-F1, or their sum (a missing AP counts 0); with `stop`, what early stopping reads (the multi-task model's first phase: the AP)."
+    ap = 0.0 if np.isnan(s['ap_undecided_mechanisms']) else s['ap_undecided_mechanisms']
     return {'both': ap if stop else ap + s['macro_f1'], 'institution': ap, 'system': s['macro_f1']}[heads]
 
 class ContagionTrainer(SearchMixin):
     "Trains a `ContagionModel` (multi-task in two phases, or one head for a twin): Adam, early stopping on the validation score."
     def __init__(self, hidden:int=64, channels:int=8, rounds:int=3, dropout:float=0.1, heads:str='both',
                  lr:float=3e-3, weight_decay:float=1e-5, batch_size:int=32, seed:int=0, decided_weight:float=0.1,
-                 system_weight:float=1.0, system_encoder:bool=True):
+                 system_weight:float=1.0, system_encoder:bool=True, cushion:bool=True, bins:int=8, mechanism_balance:float=0.5):
         head_weights(heads)
-        if not isinstance(system_encoder, bool): raise TypeError(f"system_encoder must be True or False, got {system_encoder!r}")
+        for k, v in (('system_encoder', system_encoder), ('cushion', cushion)):
+            if not isinstance(v, bool): raise TypeError(f"{k} must be True or False, got {v!r}")
         self.decided_weight = check_number('decided_weight', decided_weight, 0, 1)
         self.system_weight = check_number('system_weight', system_weight, 0, 100, lo_open=True)
+        self.mechanism_balance = check_number('mechanism_balance', mechanism_balance, 0, 1)
         self.params = dict(hidden=check_int('hidden', hidden), channels=check_int('channels', channels), rounds=check_int('rounds', rounds, 0),
-                           dropout=float(dropout), heads=heads, system_encoder=system_encoder)
+                           dropout=float(dropout), heads=heads, system_encoder=system_encoder, cushion=cushion,
+                           bins=check_int('bins', bins, 0, 256))
         self.lr, self.weight_decay, self.batch_size, self.seed = float(lr), float(weight_decay), check_int('batch_size', batch_size), int(seed)
-        self.model = None
+        self.model, self._mw = None, None
 
     def build(self, train_graphs)->ContagionModel:
         "A fresh model (seeded) for the graphs' node inputs (`NODE_INPUTS`, or more: a ceiling told extra columns), standardised with the training nodes' statistics."
@@ -111,6 +116,7 @@ class ContagionTrainer(SearchMixin):
         m = ContagionModel(n_inputs=int(train_graphs[0].x.shape[1]), **self.params)
         x = torch.cat([g.x for g in train_graphs]).double()
         m.set_normalization(x.mean(0).numpy(), x.std(0).numpy())
+        if m.bins: m.set_bins(x.numpy())
         return m
 
 # %% ../../nbs/training/08_contagion_model.ipynb #62242073
@@ -119,15 +125,29 @@ def node_loss(
     y:torch.Tensor,          # [N] 0/1 labels
     undecided:torch.Tensor,  # [N] bool: the rows the protocol scores
     decided_weight:float,    # weight of the decided rows (they all default: little to learn from them)
+    weight:torch.Tensor=None, # [N] a further weight per row (None: 1)
 )->torch.Tensor:
     "Binary cross-entropy, the decided rows down-weighted: the loss is spent where a prediction can still matter."
-    w = torch.where(undecided, 1.0, decided_weight)
+    w = torch.where(undecided, 1.0, decided_weight)*(1.0 if weight is None else weight)
     return (F.binary_cross_entropy_with_logits(logit, y, reduction='none')*w).sum()/w.sum().clamp_min(1e-12)
 
 def _class_weight(graphs)->torch.Tensor:
     "Inverse-frequency weights of the cascade classes in `graphs` (a missing class weighs as one graph)."
     c = np.bincount([int(g.y) for g in graphs], minlength=len(CASCADE_CLASSES)).clip(1)
     return torch.tensor(c.sum()/(len(c)*c), dtype=torch.float32)
+
+def mechanism_weights(
+    graphs,              # training graphs
+    balance:float,       # 0: every row the same; 1: each mechanism's undecided positives weigh the same in total
+    n_mechanisms:int=len(MECHANISMS),
+)->torch.Tensor:
+    "`[n_mechanisms]` weights of each mechanism's rows in the institution loss, `(mean positives / the mechanism's positives) ** balance`, mean 1 over the mechanisms present."
+    pos, seen = np.zeros(n_mechanisms), np.zeros(n_mechanisms, bool)
+    for g in graphs: k = int(g.mechanism); pos[k] += float(g.y_node[g.undecided].sum()); seen[k] = True
+    w = np.ones(n_mechanisms)
+    w[seen] = (pos[seen].mean()/np.maximum(pos[seen], 1))**check_number('balance', balance, 0, 1)
+    w[seen] /= w[seen].mean()
+    return torch.tensor(w, dtype=torch.float32)
 
 @patch
 def _epoch(self:ContagionTrainer, loader, opt, cw:torch.Tensor, weights:tuple=None)->float:
@@ -137,7 +157,8 @@ def _epoch(self:ContagionTrainer, loader, opt, cw:torch.Tensor, weights:tuple=No
     for b in loader:
         opt.zero_grad(set_to_none=True)
         lo, so = self.model(b.x, b.edge_index, b.edge_weight, b.mechanism, b.batch)
-        loss = wi*node_loss(lo, b.y_node, b.undecided, self.decided_weight) + ws*F.cross_entropy(so, b.y, weight=cw)
+        mw = None if self._mw is None else self._mw[b.mechanism[b.batch]]
+        loss = wi*node_loss(lo, b.y_node, b.undecided, self.decided_weight, mw) + ws*F.cross_entropy(so, b.y, weight=cw)
         loss.backward(); opt.step()
         total += loss.item()*b.num_graphs; n += b.num_graphs
     return total/n
@@ -172,6 +193,7 @@ def fit(self:ContagionTrainer,
     "Train with early stopping, the best epoch's weights kept; the multi-task model in two phases (see above). `{'history', 'best_epoch', 'system_best_epoch', 'epochs_run', 'train_s', 'metrics'}`."
     heads, E = self.params['heads'], check_int('epochs', epochs)
     self.model, cw, t0 = self.build(train_graphs), _class_weight(train_graphs), time.perf_counter()
+    self._mw = mechanism_weights(train_graphs, self.mechanism_balance, len(self.model.mechanisms))
     opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
     loader, val_batches = batches(train_graphs, self.batch_size, True, self.seed), batches(val_graphs, 64)
     hist = {'train_loss': [], 'val_loss': [], 'val_metrics': [], 'phase': []}
@@ -205,13 +227,13 @@ def _loss(self:ContagionTrainer, p:dict, cw)->float:
     return float(wi*node_loss(torch.logit(q), torch.from_numpy(p['y_node']), torch.from_numpy(p['undecided']), self.decided_weight) + ws*ce)
 
 # %% ../../nbs/training/08_contagion_model.ipynb #d0412bee
-CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'gbm_prop', 'logistic_fr_mech', 'gbm_fr_mech', 'gbm_prop_mech',
-                       'mlp', 'bayes')
+CONTAGION_BASELINES = ('logistic3', 'logistic20', 'gbm20', 'logistic_fr', 'gbm_fr', 'gbm_prop', 'gbm_cushion', 'logistic_fr_mech', 'gbm_fr_mech',
+                       'gbm_prop_mech', 'gbm_cushion_mech', 'mlp', 'bayes')
 _logistic = lambda seed: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 _gbm = lambda seed: HistGradientBoostingClassifier(random_state=seed)
 POOLED = {'logistic_fr': (BASELINE_INPUTS, _logistic), 'gbm_fr': (BASELINE_INPUTS, _gbm),   # name -> (columns it reads, new estimator(seed))
-          'gbm_prop': (BASELINE_INPUTS + PROPAGATED, _gbm)}
-PER_MECHANISM = {'logistic_fr_mech': 'logistic_fr', 'gbm_fr_mech': 'gbm_fr', 'gbm_prop_mech': 'gbm_prop'}   # one fit per mechanism -> the pooled fit it falls back on
+          'gbm_prop': (BASELINE_INPUTS + PROPAGATED, _gbm), 'gbm_cushion': (BASELINE_INPUTS + PROPAGATED + (CUSHION,), _gbm)}
+PER_MECHANISM = {'logistic_fr_mech': 'logistic_fr', 'gbm_fr_mech': 'gbm_fr', 'gbm_prop_mech': 'gbm_prop', 'gbm_cushion_mech': 'gbm_cushion'}   # one fit per mechanism -> the pooled fit it falls back on
 
 def fit_contagion_baselines(
     rows:pd.DataFrame,  # training rows (`ContagionDataset.rows`)
@@ -321,6 +343,9 @@ class ContagionModelJob(ModelJob):
               'heads': Param('both', one_of(*HEADS), 'losses trained: both heads, or one (a single-task model)'),
               'system_weight': Param(SYSTEM_WEIGHT, a_number(0, 100, lo_open=True), "weight of the system head's loss in the multi-task model"),
               'system_encoder': Param(True, a_bool, "the system head reads a node encoder of its own (False: the institution head's)"),
+              'cushion': Param(True, a_bool, 'the model also reads the price cushion (capital ratio / securities share)'),
+              'bins': Param(8, an_int(0), 'quantile bins of the piecewise-linear input encoding (0: standardised inputs)'),
+              'mechanism_balance': Param(0.5, a_number(0, 1), "weight of a mechanism's rows: (mean positives / its positives) ** this"),
               'twins': Param(True, a_bool, 'also train the single-task twins on the same data and budget'),
               'n_boot': Param(1000, an_int(10), 'cluster-bootstrap resamples of the test protocol')}
 
@@ -330,7 +355,8 @@ class ContagionModelJob(ModelJob):
                 'manifest': {'scenarios': len(ds), 'institution_rows': int(ds.meta['n'].sum()), 'mechanisms': list(MECHANISMS)}}
     def trainer(self, p, heads=None):
         return ContagionTrainer(p['hidden'], p['channels'], p['rounds'], p['dropout'], heads or p['heads'], p['learning_rate'], batch_size=p['batch_size'],
-                                seed=p['seed'], system_weight=p['system_weight'], system_encoder=p['system_encoder'])
+                                seed=p['seed'], system_weight=p['system_weight'], system_encoder=p['system_encoder'], cushion=p['cushion'], bins=p['bins'],
+                                mechanism_balance=p['mechanism_balance'])
     def train(self, trainer, data, p, progress, on_epoch):
         ds, (tr, va, _) = data['dataset'], data['split']
         self._p = p
