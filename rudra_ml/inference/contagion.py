@@ -38,7 +38,7 @@ class ContagionPDPredictor:
         "`(probability [N], confidence [N])` for every institution of `state` (engine order)."
         x, _ = node_inputs(state, self.reference, self.extractor)
         ei, w = exposure_edges(state.liabilities, self.reference.equity)
-        p = self.model.predict_network(x, ei, w, self.mechanism)['probability'].astype(np.float64)
+        p = self.model.predict_network(x, ei, w, self.mechanism, system=False)['probability'].astype(np.float64)
         return p, np.ones_like(p)
 
 # %% ../../nbs/inference/03_contagion.ipynb #43774aa6

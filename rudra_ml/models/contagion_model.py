@@ -118,7 +118,7 @@ def _derived(self:ContagionModel, x:torch.Tensor)->torch.Tensor:
 def _piecewise(self:ContagionModel, x:torch.Tensor)->torch.Tensor:
     "`[N, F*bins]`: each input's piecewise-linear encoding, bin `t` is `clip((x - e_t)/(e_{t+1} - e_t), 0, 1)` (a step where the edges meet)."
     lo, hi = self.bin_edges[:, :-1], self.bin_edges[:, 1:]
-    return ((x[:, :, None] - lo)/(hi - lo).clamp(min=1e-9)).clamp(0, 1).flatten(1)
+    return ((x[:, :, None] - lo)*(hi - lo).clamp(min=1e-9).reciprocal()).clamp_(0, 1).flatten(1)
 
 @patch
 def _encoder_input(self:ContagionModel, x:torch.Tensor, z:torch.Tensor, d:torch.Tensor, mech:torch.Tensor)->torch.Tensor:
@@ -205,16 +205,21 @@ def check_network_input(
 def predict_network(self:ContagionModel,
                     x, edge_index, edge_weight,   # one network's node inputs, edges and weights (arrays)
                     mechanism:str,                # the contagion mechanism (MECHANISMS)
+                    system:bool=True,             # also the system head's cascade class (False: the institution head alone, faster)
                    )->dict:
-    "`{'probability': [N], 'cascade': [3], 'isolated': bool [N]}` for one network under `mechanism`."
+    "`{'probability': [N], 'cascade': [3], 'isolated': bool [N]}` for one network under `mechanism` (no `cascade` without `system`)."
     x, ei, w = np.asarray(x, np.float32), np.asarray(edge_index, np.int64), np.asarray(edge_weight, np.float32)
     k = check_network_input(self, x, ei, w, mechanism)
     was = self.training; self.eval()
     try:
-        with torch.no_grad(): lo, so = self(torch.from_numpy(x), torch.from_numpy(ei), torch.from_numpy(w), torch.tensor([k]))
+        with torch.no_grad():
+            X, EI, W = torch.from_numpy(x), torch.from_numpy(ei), torch.from_numpy(w)
+            if system: lo, so = self(X, EI, W, torch.tensor([k]))
+            else: lo = self.node_pass(X, EI, W, torch.full((len(x),), k, dtype=torch.long))[0]
     finally: self.train(was)
     deg = np.bincount(ei.ravel(), minlength=len(x))
-    return {'probability': torch.sigmoid(lo).numpy(), 'cascade': torch.softmax(so, -1)[0].numpy(), 'isolated': deg == 0}
+    out = {'probability': torch.sigmoid(lo).numpy(), 'isolated': deg == 0}
+    return {**out, 'cascade': torch.softmax(so, -1)[0].numpy()} if system else out
 
 # %% ../../nbs/models/03_contagion_model.ipynb #f934b708
 PROBE = (('capital_ratio', -0.04, 0.0, 1.0), ('equity_ratio', -0.3, -1.0, 1.0), ('default_probability', 0.3, 0.0, 1.0))  # (input, step, low, high)

@@ -110,6 +110,12 @@ class ContagionTrainer(SearchMixin):
         self.lr, self.weight_decay, self.batch_size, self.seed = float(lr), float(weight_decay), check_int('batch_size', batch_size), int(seed)
         self.model, self._mw = None, None
 
+    @property
+    def recipe(self)->dict:
+        "The loss's settings beside the model's (`params`): what a card needs to say how the model was trained."
+        return dict(system_weight=self.system_weight, mechanism_balance=self.mechanism_balance, decided_weight=self.decided_weight,
+                    lr=self.lr, weight_decay=self.weight_decay, batch_size=self.batch_size)
+
     def build(self, train_graphs)->ContagionModel:
         "A fresh model (seeded) for the graphs' node inputs (`NODE_INPUTS`, or more: a ceiling told extra columns), standardised with the training nodes' statistics."
         torch.manual_seed(self.seed)
@@ -314,11 +320,10 @@ CONTAGION_CARD = dict(
 @patch
 def save(self:ContagionTrainer, save_dir, res:dict, **params)->Path:
     "Write the checkpoint, the model card and results.json into `save_dir`; the checkpoint's path."
-    folder = Path(save_dir)
+    folder, recipe = Path(save_dir), {**self.params, **self.recipe, **params}   # the model's and the loss's settings: the card says how it was trained
     path = save_checkpoint(folder/ARTIFACTS['checkpoint'], self.model, node_inputs=list(NODE_INPUTS), classes=list(CASCADE_CLASSES),
-                           metrics=res['metrics'], params={**self.params, **params, 'seed': self.seed, 'best_epoch': res['best_epoch']},
-                           data=res['data'])
-    write_model_card(folder, 'contagion_model', res['metrics'], {**self.params, **params}, res['data'], **CONTAGION_CARD)
+                           metrics=res['metrics'], params={**recipe, 'seed': self.seed, 'best_epoch': res['best_epoch']}, data=res['data'])
+    write_model_card(folder, 'contagion_model', res['metrics'], recipe, res['data'], **CONTAGION_CARD)
     write_results(folder, {**res, 'checkpoint': str(path)}, RESULT_KEYS)
     return path
 
