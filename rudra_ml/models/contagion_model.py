@@ -126,15 +126,22 @@ def _encoder_input(self:ContagionModel, x:torch.Tensor, z:torch.Tensor, d:torch.
     return torch.cat([self._piecewise(x) if self.bins else z, d, F.one_hot(mech, len(self.mechanisms)).to(z.dtype)], 1)
 
 @patch
+def _inputs(self:ContagionModel, x:torch.Tensor, mech:torch.Tensor)->tuple:
+    "`(standardised, derived, encoder input)` of the raw node inputs: computed once per pass, read by both encoders and the distress signal."
+    z, d = self._standardise(x), self._derived(x)
+    return z, d, self._encoder_input(x, z, d, mech)
+
+@patch
 def node_pass(self:ContagionModel,
               x:torch.Tensor,           # [N, F] raw node inputs
               edge_index:torch.Tensor,  # [2, E] debtor -> creditor
               edge_weight:torch.Tensor, # [E] exposure / creditor equity, >= 0
               mech:torch.Tensor,        # [N] each node's mechanism index
+              inputs:tuple=None,        # `_inputs(x, mech)` when the caller has them (None: computed here)
              )->tuple:
     "`(institution logits [N], embeddings [N, h], distress sent [N, C], distress received [N, C])`."
-    z, d = self._standardise(x), self._derived(x)
-    h = self.encode(self._encoder_input(x, z, d, mech))
+    z, d, inp = inputs or self._inputs(x, mech)
+    h = self.encode(inp)
     a = self.send(torch.cat([z[:, self.distress_index]*self.distress_sign, -d[:, 1:]], 1)) + self.send_bias(mech)   # a smaller cushion: more distress
     lam, s = F.softplus(self.strength(mech)), torch.sigmoid(a)
     for _ in range(self.rounds): s = torch.sigmoid(a + lam*self.spread(aggregate(s, edge_index, edge_weight)))
@@ -151,8 +158,9 @@ def forward(self:ContagionModel,
            )->tuple:
     "`(institution logits [N], system logits [B, 3])`."
     if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-    logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mechanism[batch])
-    if self.system_encoder: h = self.system_encode(self._encoder_input(x, self._standardise(x), self._derived(x), mechanism[batch]))
+    inputs = self._inputs(x, mechanism[batch])
+    logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mechanism[batch], inputs)
+    if self.system_encoder: h = self.system_encode(inputs[2])
     p = torch.sigmoid(logit)[:, None]
     pooled = torch.cat([global_mean_pool(h, batch), global_max_pool(h, batch), global_mean_pool(s, batch), global_max_pool(s, batch),
                         global_mean_pool(m, batch), global_mean_pool(p, batch), global_max_pool(p, batch)], 1)
