@@ -214,13 +214,14 @@ def seed_repeats(
 def seed_summary(
     runs:list,   # `multitask_figures` per training seed, each with its `seed`
 )->dict:
-    "Over training seeds: each head's difference to its twin (per seed and mean) and on how many seeds it met its target."
+    "Over training seeds: each head's difference to its twin (per seed and mean), on how many seeds it met its target, and whether the mean meets it (`*_ok_mean`)."
     if not runs: raise ValueError("runs must hold at least one training seed's figures, got none")
     di = [r['institution_ap_undecided'] - r['institution_ap_undecided_single_task'] for r in runs]
     ds_ = [r['system_macro_f1'] - r['system_macro_f1_single_task'] for r in runs]
     return {'seeds': [r['seed'] for r in runs], 'institution_ap_diff': [float(x) for x in di], 'system_macro_f1_diff': [float(x) for x in ds_],
             'institution_ap_diff_mean': float(np.mean(di)), 'system_macro_f1_diff_mean': float(np.mean(ds_)),
-            'institution_ok_seeds': int(sum(r['institution_ok'] for r in runs)), 'system_ok_seeds': int(sum(r['system_ok'] for r in runs))}
+            'institution_ok_seeds': int(sum(r['institution_ok'] for r in runs)), 'system_ok_seeds': int(sum(r['system_ok'] for r in runs)),
+            'institution_ok_mean': bool(np.mean(di) >= 0), 'system_ok_mean': bool(np.mean(ds_) >= -0.005)}
 
 _target = lambda e: bool(e['ap_diff'] >= 0.05 and e['ap_diff_ci'][0] > 0)   # the issue's per-mechanism target: +0.05, interval above 0
 _reachable = lambda e: bool(e['ap_undecided_best_baseline'] + 0.05 <= 1)   # an AP cannot pass 1: the target needs the best baseline at most 0.95
@@ -252,16 +253,18 @@ def mechanisms_over_seeds(
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #d5c9583e
 SIZES = {'quick': dict(networks=8, shocks=1, epochs=2, patience=2, hidden=16, channels=4, rounds=2, n_boot=50,
-                       eba_pool=4, eba_test=3, ks=(2, 4), ft_epochs=2, train_seeds=(1,)),
+                       eba_pool=4, eba_test=3, ks=(2, 4), ft_epochs=2, train_seeds=(1,), test_networks=2),
          'full': dict(networks=600, shocks=3, epochs=60, patience=10, hidden=64, channels=8, rounds=3, n_boot=1000,
-                      eba_pool=40, eba_test=24, ks=(8, 32, 128), ft_epochs=20, train_seeds=(1, 2))}
+                      eba_pool=40, eba_test=24, ks=(8, 32, 128), ft_epochs=20, train_seeds=(1, 2, 3, 4), test_networks=300)}
 
 def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
-    "The job's split, the multi-task model and its twins trained on it: `(split, trainers, job params)`."
-    job = ContagionModelJob()
+    "The job's split of its `networks` with the fresh `test_networks` joined to its test (positions in `ds`), the multi-task model and its twins trained on it: `(split, trainers, job params)`."
+    job, net = ContagionModelJob(), ds.meta['network'].to_numpy()
     jp = job.check(dict(num_simulations=p['networks'], shocks=p['shocks'], epochs=p['epochs'], patience=p['patience'], hidden=p['hidden'],
                         channels=p['channels'], rounds=p['rounds'], n_boot=p['n_boot'], seed=seed))
-    split = ds.split(jp['val_fraction'], jp['test_fraction'], seed=seed)
+    mine = np.flatnonzero(net < p['networks'])
+    tr, va, te = (mine[s] for s in ds.subset(mine).split(jp['val_fraction'], jp['test_fraction'], seed=seed))
+    split = (tr, va, np.concatenate([te, np.flatnonzero(net >= p['networks'])]))
     train, val = ([ds[i] for i in s] for s in split[:2])
     trainers = {}
     for h in ('both', 'institution', 'system'):
@@ -270,7 +273,12 @@ def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
     return split, trainers, jp
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #a4e6d916
-def _summary(per:dict, multitask:dict, ws:dict, transfer:dict, timings:dict, ds:ContagionDataset, rerun:dict, over:dict)->dict:
+def _multitask_ok(mt:dict)->bool:
+    "The multi-task target: both heads against their twins, on the mean over training seeds (one run's figures when there are no repeats)."
+    ts = mt.get('training_seeds')
+    return bool(ts['institution_ok_mean'] and ts['system_ok_mean']) if ts else bool(mt['system_ok'] and mt['institution_ok'])
+
+def _summary(per:dict, multitask:dict, ws:dict, transfer:dict, timings:dict, data:dict, rerun:dict, over:dict)->dict:
     "The section's result in the issue's keys."
     out = {m: {k: v for k, v in e.items() if k != 'protocol'} for m, e in per.items()}
     for m, e in per.items():
@@ -282,9 +290,9 @@ def _summary(per:dict, multitask:dict, ws:dict, transfer:dict, timings:dict, ds:
     ws_share = max(ws['distress'], ws['exposure'])
     return {**out, 'engine_rerun': rerun, 'multitask': multitask, 'mechanisms_over_seeds': over, 'wrong_sign_share': ws_share, 'wrong_sign': ws, 'transfer': transfer,
             'targets': {'ap_plus_0.05_ci_above_0': targets, 'debtrank_auc_0.85': bool(out.get('debtrank', {}).get('auc', 0) >= 0.85),
-                        'multitask': bool(multitask['system_ok'] and multitask['institution_ok']),
+                        'multitask': _multitask_ok(multitask),
                         'transfer': transfer['fine_tuned_beats_scratch_every_k'], 'wrong_sign_1pct': bool(ws_share <= 0.01)},
-            'data': {'scenarios': len(ds), 'institution_rows': int(ds.meta['n'].sum())}, 'timings_s': timings}
+            'data': data, 'timings_s': timings}
 
 def contagion_aware_section(
     quick:bool=False,   # tiny sizes (the tests)
@@ -296,7 +304,7 @@ def contagion_aware_section(
     "The benchmark's `contagion_aware` section: per mechanism, twins, wrong sign, ceiling, transfer (and its plot)."
     p, t = SIZES['quick' if quick else 'full'], {}
     t0 = time.perf_counter()
-    data_kw = dict(num_networks=p['networks'], shocks=p['shocks'], seed=seed)
+    data_kw = dict(num_networks=p['networks'] + p['test_networks'], shocks=p['shocks'], seed=seed)   # the job's networks, then fresh test ones
     ds = generate_contagion_data(**data_kw, n_jobs=n_jobs, progress=False)
     eba = generate_contagion_data(p['eba_pool'] + p['eba_test'], 1, seed=seed + 1, eba=True, regimes='eba_2018', n_jobs=n_jobs, progress=False)
     t['data'] = time.perf_counter() - t0
@@ -326,7 +334,10 @@ def contagion_aware_section(
     transfer = transfer_curve(trainers['both'].model, {'model': trainers['both'].params, 'lr': jp['learning_rate'], 'batch_size': jp['batch_size']},
                               eba.subset(pool), eba.subset(np.flatnonzero(eba.meta['network'] >= p['eba_pool'])), p['ks'], p['ft_epochs'], seed)
     t['total'] = time.perf_counter() - t0
-    res = _summary(per, mt, ws, transfer, {k: round(v, 1) for k, v in t.items()}, ds, rerun, over)
+    nets = lambda s: int(ds.meta['network'].iloc[s].nunique())
+    data = {'scenarios': len(ds), 'institution_rows': int(ds.meta['n'].sum()), 'networks': {'train': nets(tr), 'validation': nets(va), 'test': nets(te)},
+            'fresh_test_networks': p['test_networks']}
+    res = _summary(per, mt, ws, transfer, {k: round(v, 1) for k, v in t.items()}, data, rerun, over)
     if out is not None: _plot(per, transfer, Path(out))
     return res
 
@@ -469,7 +480,9 @@ def benchmark_markdown(
         lines += [f"Retrained with training seeds {', '.join(map(str, ts['seeds']))} on the same data and split (multi-task minus twin, per seed): "
                   f"institution AP {per(ts['institution_ap_diff'])} (mean {ts['institution_ap_diff_mean']:+.4f}; at least the twin on "
                   f"{ts['institution_ok_seeds']} of {n}); system macro-F1 {per(ts['system_macro_f1_diff'])} (mean {ts['system_macro_f1_diff_mean']:+.4f}; "
-                  f"within 0.005 of the twin or above on {ts['system_ok_seeds']} of {n}).", '']
+                  f"within 0.005 of the twin or above on {ts['system_ok_seeds']} of {n}). On the mean over the seeds (what the target reads): institution "
+                  f"head at least its twin: {'yes' if ts['institution_ok_mean'] else 'no'}; system head within 0.005 of its twin or above: "
+                  f"{'yes' if ts['system_ok_mean'] else 'no'}.", '']
     il = sec.get('in_loop')
     if il:
         lines += ['In the loop (`contagion_in_loop`): the shipped checkpoint as the engine\'s PD source, its own time per institution-step.'
