@@ -401,10 +401,11 @@ def plot_mechanisms(
     ok = {m: e['ap_undecided_all_scores'] for m, e in per.items() if 'ap_undecided_all_scores' in e}
     if not ok: ax.set_title('no mechanism could be scored on its undecided rows'); return ax
     names = list(next(iter(ok.values())))
-    wid = 0.8/len(names)
+    wid, colours = 0.8/len(names), plt.get_cmap('tab20').colors   # one colour a score (the default cycle repeats after 10)
     for k, n in enumerate(names):
-        ax.bar(np.arange(len(ok)) + k*wid, [ok[m][n] for m in ok], wid, label=n, color='k' if n == 'model' else None)
-    ax.set_xticks(np.arange(len(ok)) + 0.4 - wid/2, list(ok)); ax.set_ylabel('AP, undecided test rows'); ax.legend(fontsize=7, ncol=2)
+        ax.bar(np.arange(len(ok)) + k*wid, [ok[m][n] for m in ok], wid, label=n, color='k' if n == 'model' else colours[k % len(colours)])
+    ax.set_xticks(np.arange(len(ok)) + 0.4 - wid/2, list(ok)); ax.set_ylabel('AP, undecided test rows')
+    ax.legend(fontsize=7, ncol=1, loc='upper left', bbox_to_anchor=(1.01, 1), borderaxespad=0)   # beside the bars, never over them
     ax.set_title('institution head against the baselines, per mechanism')
     return ax
 
