@@ -63,6 +63,7 @@ class ContagionModel(nn.Module):
                  dropout:float=0.1,  # dropout in the encoder and the system head
                  heads:str='both',   # which losses train it (HEADS): both, or one for a single-task twin
                  system_encoder:bool=False, # the system head reads a node encoder of its own (True) or the institution head's (False)
+                 system_pass:bool=False, # the system head propagates distress with parameters of its own and reads the institution head's outputs through a stop-gradient (needs `system_encoder`)
                  cushion:bool=False, # the encoders and the distress signal also read the price cushion (`data.contagion_data.price_cushion`)
                  bins:int=0,         # the encoders read each input piecewise-linearly encoded over this many quantile bins of the training nodes (0: standardised)
                 ):
@@ -71,8 +72,9 @@ class ContagionModel(nn.Module):
         self.hidden, self.channels, self.rounds = check_int('hidden', hidden), check_int('channels', channels), check_int('rounds', rounds, 0)
         self.dropout = check_number('dropout', dropout, 0, 1)
         if heads not in HEADS: raise ValueError(f"heads must be one of {', '.join(HEADS)}, got {heads!r}")
-        for k, v in (('system_encoder', system_encoder), ('cushion', cushion)):
+        for k, v in (('system_encoder', system_encoder), ('system_pass', system_pass), ('cushion', cushion)):
             if not isinstance(v, bool): raise TypeError(f"{k} must be True or False, got {v!r}")
+        if system_pass and not system_encoder: raise ValueError("system_pass needs system_encoder=True: the system head must not train the institution head's encoder")
         self.heads, self.cushion, M, C, h = heads, cushion, len(self.mechanisms), self.channels, self.hidden
         D = len(CUSHION_INPUTS) if cushion else 0   # derived inputs
         self.bins = check_int('bins', bins, 0, 256)
@@ -87,19 +89,24 @@ class ContagionModel(nn.Module):
         self.send_bias, self.strength = nn.Embedding(M, C), nn.Embedding(M, C)
         self.spread = PosLinear(C, C, bias=False)
         self.system = nn.Sequential(nn.Linear(2*h + 3*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
-        self.system_encoder = system_encoder
+        self.system_encoder, self.system_pass = system_encoder, system_pass
         if system_encoder: self.system_encode = _node_encoder(E + D + M, h, self.dropout)
+        if system_pass:   # made last, so the institution head's parameters start as they do without it
+            self.system_send = nn.Sequential(PosLinear(len(DISTRESS) + (1 if cushion else 0), 16), nn.Tanh(), PosLinear(16, C))
+            self.system_send_bias, self.system_strength = nn.Embedding(M, C), nn.Embedding(M, C)
+            self.system_spread = PosLinear(C, C, bias=False)
+            self.system = nn.Sequential(nn.Linear(2*h + 6*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
 
     @property
     def config(self)->dict:
         "Constructor arguments, enough to rebuild the model from a checkpoint."
         return dict(n_inputs=self.n_inputs, mechanisms=list(self.mechanisms), hidden=self.hidden, channels=self.channels,
-                    rounds=self.rounds, dropout=self.dropout, heads=self.heads, system_encoder=self.system_encoder, cushion=self.cushion,
+                    rounds=self.rounds, dropout=self.dropout, heads=self.heads, system_encoder=self.system_encoder, system_pass=self.system_pass, cushion=self.cushion,
                     bins=self.bins)
 
     def system_parameters(self)->list:
-        "The parameters only the system head uses (its MLP, and its encoder when it has one): what the second phase of multi-task training trains."
-        return [p for n, p in self.named_parameters() if n.split('.')[0] in ('system', 'system_encode')]
+        "The parameters only the system head uses (its MLP, its encoder and its distress pass when it has them): what the second phase of multi-task training trains."
+        return [p for n, p in self.named_parameters() if n.split('.')[0].startswith('system')]
 
 # %% ../../nbs/models/03_contagion_model.ipynb #a0ead1a0
 @patch
@@ -132,6 +139,21 @@ def _inputs(self:ContagionModel, x:torch.Tensor, mech:torch.Tensor)->tuple:
     return z, d, self._encoder_input(x, z, d, mech)
 
 @patch
+def _distress(self:ContagionModel,
+              z:torch.Tensor, d:torch.Tensor, # standardised and derived inputs (`_inputs`)
+              mech:torch.Tensor,              # [N] each node's mechanism index
+              edge_index:torch.Tensor, edge_weight:torch.Tensor,
+              own:bool=True,                  # the institution head's pass (False: the system head's own, `system_pass`)
+             )->tuple:
+    "`(distress sent s [N, C], distress received m [N, C], strength [N, C])`: the signal from the signed distress inputs, spread `rounds` times."
+    send, bias, strength, spread = ((self.send, self.send_bias, self.strength, self.spread) if own else
+                                    (self.system_send, self.system_send_bias, self.system_strength, self.system_spread))
+    a = send(torch.cat([z[:, self.distress_index]*self.distress_sign, -d[:, 1:]], 1)) + bias(mech)   # a smaller cushion: more distress
+    lam, s = F.softplus(strength(mech)), torch.sigmoid(a)
+    for _ in range(self.rounds): s = torch.sigmoid(a + lam*spread(aggregate(s, edge_index, edge_weight)))
+    return s, aggregate(s, edge_index, edge_weight), lam
+
+@patch
 def node_pass(self:ContagionModel,
               x:torch.Tensor,           # [N, F] raw node inputs
               edge_index:torch.Tensor,  # [2, E] debtor -> creditor
@@ -142,10 +164,7 @@ def node_pass(self:ContagionModel,
     "`(institution logits [N], embeddings [N, h], distress sent [N, C], distress received [N, C])`."
     z, d, inp = inputs or self._inputs(x, mech)
     h = self.encode(inp)
-    a = self.send(torch.cat([z[:, self.distress_index]*self.distress_sign, -d[:, 1:]], 1)) + self.send_bias(mech)   # a smaller cushion: more distress
-    lam, s = F.softplus(self.strength(mech)), torch.sigmoid(a)
-    for _ in range(self.rounds): s = torch.sigmoid(a + lam*self.spread(aggregate(s, edge_index, edge_weight)))
-    m = aggregate(s, edge_index, edge_weight)
+    s, m, lam = self._distress(z, d, mech, edge_index, edge_weight)
     return self.own(h)[:, 0] + (F.softplus(self.gate(h))*lam*m).sum(1), h, s, m
 
 @patch
@@ -156,15 +175,20 @@ def forward(self:ContagionModel,
             mechanism:torch.Tensor,    # [B] mechanism index of each graph
             batch:torch.Tensor=None,   # [N] graph of each node (None: one graph)
            )->tuple:
-    "`(institution logits [N], system logits [B, 3])`."
+    "`(institution logits [N], system logits [B, 3])`; with `system_pass` the system logits carry no gradient to the institution head."
     if batch is None: batch = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-    inputs = self._inputs(x, mechanism[batch])
-    logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mechanism[batch], inputs)
+    mech = mechanism[batch]
+    inputs = self._inputs(x, mech)
+    logit, h, s, m = self.node_pass(x, edge_index, edge_weight, mech, inputs)
     if self.system_encoder: h = self.system_encode(inputs[2])
     p = torch.sigmoid(logit)[:, None]
-    pooled = torch.cat([global_mean_pool(h, batch), global_max_pool(h, batch), global_mean_pool(s, batch), global_max_pool(s, batch),
-                        global_mean_pool(m, batch), global_mean_pool(p, batch), global_max_pool(p, batch)], 1)
-    return logit, self.system(pooled)
+    if self.system_pass: p, s, m = p.detach(), s.detach(), m.detach()   # the stop-gradient: read, never trained, by the system loss
+    pooled = [global_mean_pool(h, batch), global_max_pool(h, batch), global_mean_pool(s, batch), global_max_pool(s, batch),
+              global_mean_pool(m, batch), global_mean_pool(p, batch), global_max_pool(p, batch)]
+    if self.system_pass:
+        s2, m2, _ = self._distress(inputs[0], inputs[1], mech, edge_index, edge_weight, own=False)
+        pooled += [global_mean_pool(s2, batch), global_max_pool(s2, batch), global_mean_pool(m2, batch)]
+    return logit, self.system(torch.cat(pooled, 1))
 
 @patch
 def set_normalization(self:ContagionModel,

@@ -419,7 +419,9 @@ def _recipe_gaps(
              if not params.get('system_encoder', False) else [])
             + (['no price cushion among its inputs'] if not params.get('cushion', False) else [])
             + (['standardised inputs (no piecewise-linear encoding)'] if not params.get('bins', 0) else [])
-            + (['the rows of every mechanism weighted alike and early stopping on the pooled validation AP'] if 'mechanism_balance' not in params else []))
+            + (['the rows of every mechanism weighted alike and early stopping on the pooled validation AP'] if 'mechanism_balance' not in params else [])
+            + (["the system loss reaching the institution head (the distress pass shared, no stop-gradient)"]
+               if params.get('system_encoder', False) and not params.get('system_pass', False) else []))
 
 def _listed_lines(sec:dict, mechs:list)->list:
     "The best baseline per mechanism without the price cushion (the baselines the issue lists), and the model's AP difference to it."
@@ -436,6 +438,29 @@ def _verdict(e:dict, met:bool)->str:
     if met: return 'yes'
     return 'no: out of reach (the best baseline is within 0.05 of AP 1)' if not _reachable(e) else 'no: does not beat the baseline by the margin'
 
+def _mechanism_lines(
+    sec:dict,    # the `contagion_aware` section
+    mechs:list,  # the mechanisms in it with a figure
+)->list:
+    "The card's per-mechanism table with each verdict (and, beside it, the other training seeds' and their ensemble's), then the lines under it."
+    lines = ['Benchmark (`contagion_aware` in `bench/results.json`: the section trains its own model and twins with the job\'s recipe; held-out networks): AP on the undecided rows.', '',
+             '| mechanism | undecided positives | model | best baseline | difference [95% CI] | ceilings: GBM / network model | target met |',
+             '|---|---|---|---|---|---|---|']
+    for m in mechs:
+        e = sec[m]; lo, hi = e.get('ap_diff_ci', [float('nan')]*2)
+        met = 'ap_diff_ci' in e and _target(e)
+        ceil = ' / '.join('n/a' if e.get(k) is None else f"{e[k]:.4f}" for k in ('ap_undecided_ceiling', 'ap_undecided_ceiling_network'))
+        o = sec.get('mechanisms_over_seeds', {}).get(m)   # one seed's verdict is one draw: the other seeds and their ensemble beside it
+        seeds = (f" (this seed; met on {o['target_met_seeds']} of {len(o['seeds'])} training seeds, their ensemble: "
+                 f"{'yes' if o['ensemble']['target_met'] else 'no'})") if o else ''
+        lines.append(f"| {m} | {e.get('positives_undecided', 'n/a')} | {e['ap_undecided']:.4f} | {e['ap_undecided_best_baseline']:.4f} ({e['best_baseline']}) | "
+                     f"{e['ap_diff']:+.4f} [{lo:+.4f}, {hi:+.4f}] | {ceil} | {_verdict(e, met)}{seeds} |")
+    lines += _listed_lines(sec, mechs)
+    lines += _seeds_lines({m: sec['mechanisms_over_seeds'][m] for m in mechs if m in sec.get('mechanisms_over_seeds', {})})
+    lines += ['', 'Ceilings: told what the shock step\'s clearing did to each institution (capital ratio after the step, equity it took), '
+              'gradient boosting on the baselines\' columns and the mechanism, and the same network model and recipe.', '']
+    return lines
+
 def benchmark_markdown(
     sec:dict,                # the `contagion_aware` section of results.json (either part may be missing)
     shipped_params:dict=None, # the shipped checkpoint's training parameters (its card's `params`; None: not said)
@@ -444,20 +469,7 @@ def benchmark_markdown(
     lines = []
     gaps = _recipe_gaps(shipped_params)
     mechs = [m for m in ('eisenberg_noe', 'debtrank', 'gai_kapadia', 'fire_sales') if isinstance(sec.get(m), dict) and 'ap_undecided' in sec[m]]
-    if mechs:
-        lines += ['Benchmark (`contagion_aware` in `bench/results.json`: the section trains its own model and twins with the job\'s recipe; held-out networks): AP on the undecided rows.', '',
-                  '| mechanism | undecided positives | model | best baseline | difference [95% CI] | ceilings: GBM / network model | target met |',
-                  '|---|---|---|---|---|---|---|']
-        for m in mechs:
-            e = sec[m]; lo, hi = e.get('ap_diff_ci', [float('nan')]*2)
-            met = 'ap_diff_ci' in e and _target(e)
-            ceil = ' / '.join('n/a' if e.get(k) is None else f"{e[k]:.4f}" for k in ('ap_undecided_ceiling', 'ap_undecided_ceiling_network'))
-            lines.append(f"| {m} | {e.get('positives_undecided', 'n/a')} | {e['ap_undecided']:.4f} | {e['ap_undecided_best_baseline']:.4f} ({e['best_baseline']}) | "
-                         f"{e['ap_diff']:+.4f} [{lo:+.4f}, {hi:+.4f}] | {ceil} | {_verdict(e, met)} |")
-        lines += _listed_lines(sec, mechs)
-        lines += _seeds_lines({m: sec['mechanisms_over_seeds'][m] for m in mechs if m in sec.get('mechanisms_over_seeds', {})})
-        lines += ['', 'Ceilings: told what the shock step\'s clearing did to each institution (capital ratio after the step, equity it took), '
-                  'gradient boosting on the baselines\' columns and the mechanism, and the same network model and recipe.', '']
+    if mechs: lines += _mechanism_lines(sec, mechs)
     er = sec.get('engine_rerun')
     if er:
         rows = sum(e['undecided_rows'] for e in er['mechanisms'].values())
@@ -482,7 +494,10 @@ def benchmark_markdown(
                   f"{ts['institution_ok_seeds']} of {n}); system macro-F1 {per(ts['system_macro_f1_diff'])} (mean {ts['system_macro_f1_diff_mean']:+.4f}; "
                   f"within {SYSTEM_F1_MARGIN} of the twin or above on {ts['system_ok_seeds']} of {n}). On the mean over the seeds (what the target reads): institution "
                   f"head at least its twin: {'yes' if ts['institution_ok_mean'] else 'no'}; system head within {SYSTEM_F1_MARGIN} of its twin or above: "
-                  f"{'yes' if ts['system_ok_mean'] else 'no'}.", '']
+                  f"{'yes' if ts['system_ok_mean'] else 'no'}."
+                  + (" The institution head is its twin on every seed (a difference of exactly 0): the recipe's stop-gradient keeps the system loss out of it, "
+                     "so sharing neither costs nor buys the institution head anything, and what it buys is the system head's difference."
+                     if all(d == 0 for d in ts['institution_ap_diff']) else ''), '']
     il = sec.get('in_loop')
     if il:
         lines += ['In the loop (`contagion_in_loop`): the shipped checkpoint as the engine\'s PD source, its own time per institution-step.'

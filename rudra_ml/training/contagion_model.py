@@ -97,15 +97,17 @@ class ContagionTrainer(SearchMixin):
     "Trains a `ContagionModel` (multi-task in two phases, or one head for a twin): Adam, early stopping on the validation score."
     def __init__(self, hidden:int=64, channels:int=8, rounds:int=3, dropout:float=0.1, heads:str='both',
                  lr:float=3e-3, weight_decay:float=1e-5, batch_size:int=32, seed:int=0, decided_weight:float=0.1,
-                 system_weight:float=1.0, system_encoder:bool=True, cushion:bool=True, bins:int=8, mechanism_balance:float=0.5):
+                 system_weight:float=1.0, system_encoder:bool=True, cushion:bool=True, bins:int=8, mechanism_balance:float=0.5,
+                 system_pass:bool=True):
         head_weights(heads)
-        for k, v in (('system_encoder', system_encoder), ('cushion', cushion)):
+        for k, v in (('system_encoder', system_encoder), ('system_pass', system_pass), ('cushion', cushion)):
             if not isinstance(v, bool): raise TypeError(f"{k} must be True or False, got {v!r}")
+        if system_pass and not system_encoder: raise ValueError("system_pass needs system_encoder=True: the system head must not train the institution head's encoder")
         self.decided_weight = check_number('decided_weight', decided_weight, 0, 1)
         self.system_weight = check_number('system_weight', system_weight, 0, 100, lo_open=True)
         self.mechanism_balance = check_number('mechanism_balance', mechanism_balance, 0, 1)
         self.params = dict(hidden=check_int('hidden', hidden), channels=check_int('channels', channels), rounds=check_int('rounds', rounds, 0),
-                           dropout=float(dropout), heads=heads, system_encoder=system_encoder, cushion=cushion,
+                           dropout=float(dropout), heads=heads, system_encoder=system_encoder, system_pass=system_pass, cushion=cushion,
                            bins=check_int('bins', bins, 0, 256))
         self.lr, self.weight_decay, self.batch_size, self.seed = float(lr), float(weight_decay), check_int('batch_size', batch_size), int(seed)
         self.model, self._mw = None, None
@@ -350,12 +352,22 @@ class ContagionModelJob(ModelJob):
               'heads': Param('both', one_of(*HEADS), 'losses trained: both heads, or one (a single-task model)'),
               'system_weight': Param(SYSTEM_WEIGHT, a_number(0, 100, lo_open=True), "weight of the system head's loss in the multi-task model"),
               'system_encoder': Param(True, a_bool, "the system head reads a node encoder of its own (False: the institution head's)"),
+              'system_pass': Param(True, a_bool, "the system head spreads distress with a pass of its own and reads the institution head through a stop-gradient (needs system_encoder)"),
               'cushion': Param(True, a_bool, 'the model also reads the price cushion (capital ratio / securities share)'),
               'bins': Param(8, an_int(0), 'quantile bins of the piecewise-linear input encoding (0: standardised inputs)'),
               'mechanism_balance': Param(0.5, a_number(0, 1), "weight of a mechanism's rows: (mean positives / its positives) ** this"),
               'twins': Param(True, a_bool, 'also train the single-task twins on the same data and budget'),
               'n_boot': Param(1000, an_int(10), 'cluster-bootstrap resamples of the test protocol')}
 
+    @classmethod
+    def check(cls, kwargs:dict, fill:bool=True)->dict:
+        "`ModelJob.check`, and the one rule between two parameters: `system_pass` needs `system_encoder` (refused before any data is drawn)."
+        p = super().check(kwargs, fill)
+        get = lambda k: p.get(k, cls.params[k].default)
+        if get('system_pass') and not get('system_encoder'):
+            raise ValueError("system_pass needs system_encoder=True (the system head must not train the institution head's encoder); "
+                             "set system_pass=False to share the encoder")
+        return p
     def data(self, p, progress):
         ds = generate_contagion_data(p['num_simulations'], p['shocks'], seed=p['seed'], n_jobs=p['n_jobs'], progress=progress)
         return {'dataset': ds, 'split': ds.split(p['val_fraction'], p['test_fraction'], seed=p['seed']),
@@ -363,7 +375,7 @@ class ContagionModelJob(ModelJob):
     def trainer(self, p, heads=None):
         return ContagionTrainer(p['hidden'], p['channels'], p['rounds'], p['dropout'], heads or p['heads'], p['learning_rate'], batch_size=p['batch_size'],
                                 seed=p['seed'], system_weight=p['system_weight'], system_encoder=p['system_encoder'], cushion=p['cushion'], bins=p['bins'],
-                                mechanism_balance=p['mechanism_balance'])
+                                mechanism_balance=p['mechanism_balance'], system_pass=p['system_pass'])
     def train(self, trainer, data, p, progress, on_epoch):
         ds, (tr, va, _) = data['dataset'], data['split']
         self._p = p
