@@ -21,7 +21,7 @@ from ..data.contagion_data import MECHANISMS, NODE_INPUTS, check_mechanisms, pri
 
 # %% auto #0
 __all__ = ['DISTRESS', 'CUSHION_INPUTS', 'HEADS', 'PASS_NODE_BYTES', 'PASS_EDGE_BYTES', 'PROBE', 'PosLinear', 'aggregate',
-           'ContagionModel', 'check_network_input', 'load_contagion_model']
+           'check_system_pass', 'ContagionModel', 'check_network_input', 'load_contagion_model']
 
 # %% ../../nbs/models/03_contagion_model.ipynb #d58d039c
 DISTRESS = (('capital_ratio', -1), ('equity_ratio', -1), ('shortfall', 1), ('liquidity_buffer', -1), ('default_probability', 1),
@@ -52,6 +52,19 @@ def _node_encoder(n_in:int, h:int, dropout:float)->nn.Sequential:
     "Two ReLU layers, dropout between them: a node encoder (the institution head's, and the system head's own)."
     return nn.Sequential(nn.Linear(n_in, h), nn.ReLU(), nn.Dropout(dropout), nn.Linear(h, h), nn.ReLU())
 
+def _system_head(n_in:int, h:int, dropout:float)->nn.Sequential:
+    "One ReLU layer, dropout, the cascade-class logits: the system head's MLP over the pooled graph."
+    return nn.Sequential(nn.Linear(n_in, h), nn.ReLU(), nn.Dropout(dropout), nn.Linear(h, len(CASCADE_CLASSES)))
+
+def check_system_pass(
+    system_encoder:bool, # the system head reads a node encoder of its own
+    system_pass:bool,    # the system head has a distress pass of its own and a stop-gradient
+):
+    "The one rule between the two (the model, its trainer and its job all ask it): a `ValueError` when `system_pass` comes without `system_encoder`."
+    if system_pass and not system_encoder:
+        raise ValueError("system_pass needs system_encoder=True (the system head must not train the institution head's encoder); "
+                         "set system_pass=False to share the encoder")
+
 class ContagionModel(nn.Module):
     "Monotone message passing over the exposure graph: P(default) per institution and the system's cascade class."
     def __init__(self,
@@ -74,7 +87,7 @@ class ContagionModel(nn.Module):
         if heads not in HEADS: raise ValueError(f"heads must be one of {', '.join(HEADS)}, got {heads!r}")
         for k, v in (('system_encoder', system_encoder), ('system_pass', system_pass), ('cushion', cushion)):
             if not isinstance(v, bool): raise TypeError(f"{k} must be True or False, got {v!r}")
-        if system_pass and not system_encoder: raise ValueError("system_pass needs system_encoder=True: the system head must not train the institution head's encoder")
+        check_system_pass(system_encoder, system_pass)
         self.heads, self.cushion, M, C, h = heads, cushion, len(self.mechanisms), self.channels, self.hidden
         D = len(CUSHION_INPUTS) if cushion else 0   # derived inputs
         self.bins = check_int('bins', bins, 0, 256)
@@ -88,14 +101,14 @@ class ContagionModel(nn.Module):
         self.send = nn.Sequential(PosLinear(len(DISTRESS) + (1 if cushion else 0), 16), nn.Tanh(), PosLinear(16, C))
         self.send_bias, self.strength = nn.Embedding(M, C), nn.Embedding(M, C)
         self.spread = PosLinear(C, C, bias=False)
-        self.system = nn.Sequential(nn.Linear(2*h + 3*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
+        self.system = _system_head(2*h + 3*C + 2, h, self.dropout)
         self.system_encoder, self.system_pass = system_encoder, system_pass
         if system_encoder: self.system_encode = _node_encoder(E + D + M, h, self.dropout)
         if system_pass:   # made last, so the institution head's parameters start as they do without it
             self.system_send = nn.Sequential(PosLinear(len(DISTRESS) + (1 if cushion else 0), 16), nn.Tanh(), PosLinear(16, C))
             self.system_send_bias, self.system_strength = nn.Embedding(M, C), nn.Embedding(M, C)
             self.system_spread = PosLinear(C, C, bias=False)
-            self.system = nn.Sequential(nn.Linear(2*h + 6*C + 2, h), nn.ReLU(), nn.Dropout(self.dropout), nn.Linear(h, len(CASCADE_CLASSES)))
+            self.system = _system_head(2*h + 6*C + 2, h, self.dropout)   # also reads the pass's pooled signals
 
     @property
     def config(self)->dict:

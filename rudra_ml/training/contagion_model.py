@@ -27,7 +27,7 @@ from ..evaluation import evaluate_scores
 from ..features.extractor import FEATURE_NAMES
 from ..data.cascade_generator import CASCADE_CLASSES
 from ..data.contagion_data import BASELINE_INPUTS, CUSHION, MECHANISMS, NODE_INPUTS, PROPAGATED, ContagionDataset, generate_contagion_data
-from ..models.contagion_model import HEADS, ContagionModel
+from ..models.contagion_model import HEADS, ContagionModel, check_system_pass
 from .loop import SearchMixin, training_logger
 from .job import ModelJob, Param, a_bool, a_number, an_int, one_of
 from .default_predictor import fit_baselines, baseline_scores
@@ -102,7 +102,7 @@ class ContagionTrainer(SearchMixin):
         head_weights(heads)
         for k, v in (('system_encoder', system_encoder), ('system_pass', system_pass), ('cushion', cushion)):
             if not isinstance(v, bool): raise TypeError(f"{k} must be True or False, got {v!r}")
-        if system_pass and not system_encoder: raise ValueError("system_pass needs system_encoder=True: the system head must not train the institution head's encoder")
+        check_system_pass(system_encoder, system_pass)
         self.decided_weight = check_number('decided_weight', decided_weight, 0, 1)
         self.system_weight = check_number('system_weight', system_weight, 0, 100, lo_open=True)
         self.mechanism_balance = check_number('mechanism_balance', mechanism_balance, 0, 1)
@@ -363,10 +363,7 @@ class ContagionModelJob(ModelJob):
     def check(cls, kwargs:dict, fill:bool=True)->dict:
         "`ModelJob.check`, and the one rule between two parameters: `system_pass` needs `system_encoder` (refused before any data is drawn)."
         p = super().check(kwargs, fill)
-        get = lambda k: p.get(k, cls.params[k].default)
-        if get('system_pass') and not get('system_encoder'):
-            raise ValueError("system_pass needs system_encoder=True (the system head must not train the institution head's encoder); "
-                             "set system_pass=False to share the encoder")
+        check_system_pass(*(p.get(k, cls.params[k].default) for k in ('system_encoder', 'system_pass')))
         return p
     def data(self, p, progress):
         ds = generate_contagion_data(p['num_simulations'], p['shocks'], seed=p['seed'], n_jobs=p['n_jobs'], progress=progress)
