@@ -149,11 +149,12 @@ def mechanism_weights(
     balance:float,       # 0: every row the same; 1: each mechanism's undecided positives weigh the same in total
     n_mechanisms:int=len(MECHANISMS),
 )->torch.Tensor:
-    "`[n_mechanisms]` weights of each mechanism's rows in the institution loss, `(mean positives / the mechanism's positives) ** balance`, mean 1 over the mechanisms present."
+    "`[n_mechanisms]` weights of each mechanism's rows in the institution loss, `(mean positives / the mechanism's positives) ** balance`, mean 1 over the mechanisms present (all 1 when no mechanism has an undecided positive)."
     pos, seen = np.zeros(n_mechanisms), np.zeros(n_mechanisms, bool)
     for g in graphs: k = int(g.mechanism); pos[k] += float(g.y_node[g.undecided].sum()); seen[k] = True
-    w = np.ones(n_mechanisms)
-    w[seen] = (pos[seen].mean()/np.maximum(pos[seen], 1))**check_number('balance', balance, 0, 1)
+    w, balance = np.ones(n_mechanisms), check_number('balance', balance, 0, 1)
+    if pos.sum() == 0: return torch.tensor(w, dtype=torch.float32)   # nothing to balance (a few labelled scenarios, all calm)
+    w[seen] = (pos[seen].mean()/np.maximum(pos[seen], 1))**balance
     w[seen] /= w[seen].mean()
     return torch.tensor(w, dtype=torch.float32)
 
