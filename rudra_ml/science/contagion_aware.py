@@ -427,19 +427,21 @@ def in_loop_section(
             'oracle_share': share, 'outcome_ablation': abl}
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #b7c41e05
+def _yn(b)->str: return 'yes' if b else 'no'   # a verdict in the card's words
+
 def _seeds_lines(
     ov:dict,   # `mechanisms_over_seeds` for the mechanisms in the table (empty: no lines)
 )->list:
     "The card's paragraph on the training seeds: each mechanism's lead per seed, and the ensemble of the seeds."
     if not ov: return []
-    s0 = next(iter(ov.values()))['seeds']; yn = lambda b: 'yes' if b else 'no'
+    s0 = next(iter(ov.values()))['seeds']
     return ['', f"Over training seeds {', '.join(map(str, s0))} (the same data and split; the table is seed {s0[0]}), the difference to the best baseline per seed: "
             + '; '.join(f"{m} {' / '.join(f'{x:+.4f}' for x in e['ap_diff'])} (mean {e['ap_diff_mean']:+.4f}, target met on {e['target_met_seeds']} of {len(e['seeds'])}"
                         + (f"; AUC mean {e['auc_mean']:.4f}" if 'auc_mean' in e else '') + ')'
                         for m, e in ov.items())
             + f". The mean of the {len(s0)} seeds' probabilities (an ensemble, measured here and not shipped): "
             + '; '.join(f"{m} {e['ensemble']['ap_undecided']:.4f}, {e['ensemble']['ap_diff']:+.4f} [{e['ensemble']['ap_diff_ci'][0]:+.4f}, "
-                        f"{e['ensemble']['ap_diff_ci'][1]:+.4f}], target met: {yn(e['ensemble']['target_met'])}" for m, e in ov.items()) + '.']
+                        f"{e['ensemble']['ap_diff_ci'][1]:+.4f}], target met: {_yn(e['ensemble']['target_met'])}" for m, e in ov.items()) + '.']
 
 def _recipe_gaps(
     params:dict,   # the shipped checkpoint's training parameters (None: not said)
@@ -479,7 +481,7 @@ def _transfer_lines(
     above = tr.get('fine_tuned_beats_zero_shot')
     return [f"Transfer to the EBA 2018 banks (AP on the undecided rows of the EBA test scenarios"
             + (f"; each k the mean of {tr['draws']} draws, fine-tuning at {tr['lr_factor']:g} of the pretraining's learning rate" if 'draws' in tr else '')
-            + f"): zero-shot {f(tr['zero_shot'])}; {per}. Fine-tuned above from scratch at every k: {'yes' if tr['fine_tuned_beats_scratch_every_k'] else 'no'}"
+            + f"): zero-shot {f(tr['zero_shot'])}; {per}. Fine-tuned above from scratch at every k: {_yn(tr['fine_tuned_beats_scratch_every_k'])}"
             + (f"; above zero-shot at k = {', '.join(str(k) for k, b in above.items() if b) or 'none'}." if above is not None else '.'), '']
 
 def _mechanism_lines(
@@ -493,11 +495,11 @@ def _mechanism_lines(
     for m in mechs:
         e = sec[m]; lo, hi = e.get('ap_diff_ci', [float('nan')]*2)
         ceil = ' / '.join('n/a' if e.get(k) is None else f"{e[k]:.4f}" for k in ('ap_undecided_ceiling', 'ap_undecided_ceiling_network'))
-        o, yn = sec.get('mechanisms_over_seeds', {}).get(m), lambda b: 'yes' if b else 'no'   # one seed's verdict is one draw: the target reads the seeds
+        o = sec.get('mechanisms_over_seeds', {}).get(m)   # one seed's verdict is one draw: the target reads the seeds
         first = 'ap_diff_ci' in e and _target(e)
         met = _seeds_met(o) if o else first
-        seeds = (f" (met on {o['target_met_seeds']} of {len(o['seeds'])} training seeds; this seed: {yn(first)}; "
-                 f"their ensemble: {yn(o['ensemble']['target_met'])})") if o else ''
+        seeds = (f" (met on {o['target_met_seeds']} of {len(o['seeds'])} training seeds; this seed: {_yn(first)}; "
+                 f"their ensemble: {_yn(o['ensemble']['target_met'])})") if o else ''
         lines.append(f"| {m} | {e.get('positives_undecided', 'n/a')} | {e['ap_undecided']:.4f} | {e['ap_undecided_best_baseline']:.4f} ({e['best_baseline']}) | "
                      f"{e['ap_diff']:+.4f} [{lo:+.4f}, {hi:+.4f}] | {ceil} | {_verdict(e, met)}{seeds} |")
     lines += _listed_lines(sec, mechs)
@@ -539,8 +541,8 @@ def benchmark_markdown(
                   f"institution AP {per(ts['institution_ap_diff'])} (mean {ts['institution_ap_diff_mean']:+.4f}; at least the twin on "
                   f"{ts['institution_ok_seeds']} of {n}); system macro-F1 {per(ts['system_macro_f1_diff'])} (mean {ts['system_macro_f1_diff_mean']:+.4f}; "
                   f"within {SYSTEM_F1_MARGIN} of the twin or above on {ts['system_ok_seeds']} of {n}). On the mean over the seeds (what the target reads): institution "
-                  f"head at least its twin: {'yes' if ts['institution_ok_mean'] else 'no'}; system head within {SYSTEM_F1_MARGIN} of its twin or above: "
-                  f"{'yes' if ts['system_ok_mean'] else 'no'}."
+                  f"head at least its twin: {_yn(ts['institution_ok_mean'])}; system head within {SYSTEM_F1_MARGIN} of its twin or above: "
+                  f"{_yn(ts['system_ok_mean'])}."
                   + (" The institution head is its twin on every seed (a difference of exactly 0): the recipe's stop-gradient keeps the system loss out of it, "
                      "so sharing neither costs nor buys the institution head anything, and what it buys is the system head's difference."
                      if all(d == 0 for d in ts['institution_ap_diff']) else ''), '']

@@ -153,9 +153,9 @@ def mechanism_weights(
     pos, seen = np.zeros(n_mechanisms), np.zeros(n_mechanisms, bool)
     for g in graphs: k = int(g.mechanism); pos[k] += float(g.y_node[g.undecided].sum()); seen[k] = True
     w, balance = np.ones(n_mechanisms), check_number('balance', balance, 0, 1)
-    if pos.sum() == 0: return torch.tensor(w, dtype=torch.float32)   # nothing to balance (a few labelled scenarios, all calm)
-    w[seen] = (pos[seen].mean()/np.maximum(pos[seen], 1))**balance
-    w[seen] /= w[seen].mean()
+    if pos.sum() > 0:   # else nothing to balance (a few labelled scenarios, all calm)
+        w[seen] = (pos[seen].mean()/np.maximum(pos[seen], 1))**balance
+        w[seen] /= w[seen].mean()
     return torch.tensor(w, dtype=torch.float32)
 
 @patch
