@@ -96,4 +96,7 @@ def test_benchmark_job_science_section(tmp_path, root):
     assert a['paired_scenarios'] == 12 and set(a['oracle_share']) == {'model', 'logistic3', 'contagion_model', 'pd0', 'pd1', 'oracle'}
     assert s['mc_sequential']['disagreements_total'] == 0 and s['mc_sequential']['rows_checked'] > 0
     assert len(s['mc_sequential']['thresholds']) == 46
+    h = s['pd_horizon']                                                       # the filter's PD horizon and the one-year readings
+    assert h['pd_horizon_steps'] == 12 and h['test_simulations'] == 8 and h['fit']['log_loss_fitted'] <= h['fit']['log_loss_start']
+    assert h['variants']['shipped']['effect']['defaults']['changed'] == 0 and 'one_year' in h['variants']
     assert (out/'science.png').exists()

@@ -72,8 +72,8 @@ ACTIONS = (Action.KEEP_LENDING, Action.HOARD_LIQUIDITY, Action.FIRE_SELL, Action
 # %% ../../nbs/engine/00_game_theory.ipynb #48d705d3
 @dataclass
 class GameParams:
-    "Parameters of the payoff model (per step, per unit of total assets)."
-    interbank_rate:float = 0.03     # rho: carry earned on interbank lending (a spread over the horizon of the PDs)
+    "Parameters of the payoff model: the value over the PD horizon (a year) of the action taken this step, per unit of total assets."
+    interbank_rate:float = 0.03     # rho: a year's carry on interbank lending (cash earns nothing), against the borrowers' one-year PD
     lgd:float = 0.6                 # loss given default of a borrower
     risk_aversion:float = 1.0       # kappa: extra weight on expected credit loss when risk appetite is 0
     penalty:float = 1.0             # lambda: weight of liquidity and capital shortfalls, scaled by (1 - r)
@@ -86,7 +86,7 @@ class GameParams:
     fire_sale_fraction:float = 0.25 # f: share of securities sold in a fire sale
     deleverage_fraction:float = 0.15 # g: share of securities sold to repay debt
     base_discount:float = 0.01      # discount expected when selling into a calm market
-    securities_return:float = 0.001 # mu: return forgone per unit of securities sold
+    securities_return:float = 0.001 # mu: return forgone per unit of securities sold (science.pd_horizon measures a year's yield)
     temperature:float = 0.0         # 0: best response; > 0: logit choice with this temperature
     pd_tolerance:float = 0.1        # tau: borrower PD up to which lenders roll its funding over in full
     rollover_cut:float = 0.5        # rho: share of a loan the most cautious, unstressed lender withdraws per step from a certain defaulter

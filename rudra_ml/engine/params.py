@@ -10,11 +10,13 @@ from dataclasses import dataclass, asdict
 from ..checks import check_range
 
 # %% auto #0
-__all__ = ['STEPS_PER_YEAR', 'ANNUAL_COMMON_LOAN_VOL', 'IDIO_TO_COMMON', 'FULL_STRESS_RUNOFF', 'PRICE_HALF_LIFE_STEPS',
-           'per_step_vol', 'recovery_rate_from_half_life', 'ShockParams', 'MarketParams', 'BayesParams']
+__all__ = ['STEPS_PER_YEAR', 'PD_HORIZON_STEPS', 'ANNUAL_COMMON_LOAN_VOL', 'IDIO_TO_COMMON', 'FULL_STRESS_RUNOFF',
+           'PRICE_HALF_LIFE_STEPS', 'per_step_vol', 'recovery_rate_from_half_life', 'ShockParams', 'MarketParams',
+           'BayesParams']
 
 # %% ../../nbs/engine/02_params.ipynb #b69e7133
 STEPS_PER_YEAR = 12                # one step is one month
+PD_HORIZON_STEPS = STEPS_PER_YEAR  # default probabilities are over one year (Basel IRB), and so is the payoff's carry
 ANNUAL_COMMON_LOAN_VOL = 0.0055    # common loan-value factor, a year: the EBA 2018 adverse scenario as a 1-in-100 3-year loss
 IDIO_TO_COMMON = 1.5               # idiosyncratic / common loan-value volatility (the earlier defaults' ratio)
 FULL_STRESS_RUNOFF = 0.10          # 30-day withdrawals at full distress: LCR run-off of less-stable retail deposits
@@ -61,7 +63,7 @@ class MarketParams:
 @dataclass
 class BayesParams:
     "The Bayesian default-probability filter (phase 2)."
-    asset_vol:float = 0.03        # Merton asset volatility over the PD horizon: prior PD = Phi(-c / asset_vol)
+    asset_vol:float = 0.03        # Merton asset volatility over the PD horizon (one year): prior PD = Phi(-c / asset_vol)
     mixing:float = 0.2            # per-step probability that the regime is redrawn from the structural prior
     distress_drift:float = 0.01   # mean fall of the capital ratio per step on a path to default
     signal_vol:float = 0.02       # standard deviation of a step's capital-ratio change
