@@ -87,6 +87,7 @@ class GameParams:
     deleverage_fraction:float = 0.15 # g: share of securities sold to repay debt
     base_discount:float = 0.01      # discount expected when selling into a calm market
     securities_return:float = 0.001 # mu: return forgone per unit of securities sold (science.pd_horizon measures a year's yield)
+    funding_rate:float = 0.0        # r_f: interest saved per unit of debt a deleveraging bank repays (0: not counted)
     temperature:float = 0.0         # 0: best response; > 0: logit choice with this temperature
     pd_tolerance:float = 0.1        # tau: borrower PD up to which lenders roll its funding over in full
     rollover_cut:float = 0.5        # rho: share of a loan the most cautious, unstressed lender withdraws per step from a certain defaulter
@@ -191,7 +192,7 @@ def action_payoffs(
     fs = p.fire_sale_fraction*sig
     fire = e*margin - fs*(d + p.securities_return) - penalty(l + fs*(1 - d), c - fs*d)
     gs = p.deleverage_fraction*sig
-    delev = e*margin - gs*(d + p.securities_return) - penalty(l/(1 - gs), (c - gs*d)/(1 - gs))
+    delev = e*margin - gs*(d + p.securities_return - p.funding_rate) - penalty(l/(1 - gs), (c - gs*d)/(1 - gs))
     return np.stack([keep, hoard, fire, delev], axis=1)
 
 # %% ../../nbs/engine/00_game_theory.ipynb #63fd39ff

@@ -17,13 +17,14 @@ from ..checks import check_int, check_number
 from ..engine.params import BayesParams, ShockParams, PD_HORIZON_STEPS
 from ..engine.game_theory import GameParams, Action, ACTIONS
 from ..engine.simulation import SimulationEngine, SimulationResult, bayes_update, merton_prior
+from ..engine.network import eba_network
 from ..data.runner import SimulationSpec, run_simulations
 from ..data.synthetic_generator import SyntheticDataGenerator, default_steps
 from .ablation import paired_effect
 
 # %% auto #0
 __all__ = ['HORIZONS', 'FilterPaths', 'replay_filter', 'horizon_rows', 'horizon_table', 'matching_horizon', 'fit_bayes_params',
-           'scenario_runs', 'action_shares', 'candidate_variants', 'pd_horizon_section']
+           'scenario_runs', 'action_shares', 'eba_calm_year', 'candidate_variants', 'pd_horizon_section']
 
 # %% ../../nbs/science/08_pd_horizon.ipynb #993bad25
 @dataclass
@@ -198,15 +199,30 @@ def _table_json(t:pd.DataFrame)->dict:
 
 HORIZONS = (1, 3, 6, 9, 12, 15, 18)   # horizons (steps) at which the filter's PD is read
 
+def eba_calm_year(
+    bayes:BayesParams=None, # the filter (None: the defaults)
+    game:GameParams=None,   # the payoff model (None: the defaults)
+    seeds=range(10),        # one run per seed
+    steps:int=12,           # a year
+)->dict:
+    "The EBA 2018 network for a year with no scenario shock, under Eisenberg-Noe and non-linear DebtRank (alpha = 1): defaults per run."
+    g, out = eba_network(), {}
+    for name, kw in (('eisenberg_noe', {'contagion': 'eisenberg_noe'}), ('debtrank (alpha=1)', {'contagion': 'debtrank', 'debtrank_alpha': 1.0})):
+        d = [int(SimulationEngine(g, max_timesteps=check_int('steps', steps, 1), seed=int(s), bayes=bayes, game=game, **kw)
+                 .run_simulation(shock=0.0).defaulted[-1].sum()) for s in seeds]
+        out[name] = {'defaults_max': max(d), 'runs_with_defaults': sum(x > 0 for x in d), 'runs': len(d)}
+    return out
+
 def candidate_variants(
     fitted:BayesParams, # the filter fitted to one-year defaults (`fit_bayes_params`)
 )->dict:
-    "`{name: (bayes, game)}`: the engine as shipped, one parameter moved at a time, and all the one-year readings together."
+    "`{name: (bayes, game)}`: the engine as shipped, one parameter moved at a time, both sales priced over a year, and all the one-year readings together."
     g = GameParams()
     return {'shipped': (None, None), 'fitted_filter': (fitted, None),
             **{f'interbank_rate_{r}': (None, GameParams(interbank_rate=r)) for r in (0.01, 0.02, 0.05)},
             **{f'securities_return_{r}': (None, GameParams(securities_return=r)) for r in (0.01, 0.03)},
-            'one_year': (fitted, GameParams(securities_return=g.interbank_rate))}
+            'one_year_sales': (None, GameParams(securities_return=g.interbank_rate, funding_rate=g.interbank_rate)),
+            'one_year': (fitted, GameParams(securities_return=g.interbank_rate, funding_rate=g.interbank_rate))}
 
 def pd_horizon_section(
     quick:bool=False,        # a few runs, for tests
@@ -231,6 +247,7 @@ def pd_horizon_section(
                           'defaults_mean': float(shock['defaults'].mean()), 'equity_lost_mean': float(shock['equity_lost'].mean()),
                           'calm_equity_lost_mean': float(calm['equity_lost'].mean()),
                           'actions': action_shares(shock), 'calm_actions': action_shares(calm),
+                          'eba_calm_year': eba_calm_year(bayes, game, seeds=range(2 if quick else 10)),
                           'one_year_pd': _table_json(horizon_table(paths, horizons=(PD_HORIZON_STEPS,)))[PD_HORIZON_STEPS]}
     return {'pd_horizon_steps': PD_HORIZON_STEPS, 'train_simulations': train_sims, 'test_simulations': test_sims,
             'shipped': _table_json(shipped), 'shipped_matching_horizon': matching_horizon(shipped),
