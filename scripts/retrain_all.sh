@@ -29,6 +29,7 @@ print(r['metrics'])" ;;
     *) echo "unknown model '$m': one of ${all[*]}" >&2; exit 2 ;;
   esac > "$out/$m.log" 2>&1
   r=$?; [ $r -ne 0 ] && rc=$r
+  [ -f "ml_models/$m/results.json" ] && sed -i "s#\"checkpoint\": \"$root/#\"checkpoint\": \"#" "ml_models/$m/results.json"   # the repo-relative path
   echo "== $m: exit $r after $(( $(date +%s) - t0 )) s (log: $out/$m.log)"
 done
 exit $rc
