@@ -234,13 +234,13 @@ def pd_horizon_section(
     "The filter's PD horizon, the filter fitted to a one-year PD, and what each one-year reading of the parameters changes: `science.pd_horizon`."
     if quick: train_sims, test_sims = 12, 8
     tr, _ = scenario_runs(train_sims, seed, n_jobs=n_jobs)
-    te, _ = scenario_runs(test_sims, seed + 1, n_jobs=n_jobs)
+    te, shock0 = scenario_runs(test_sims, seed + 1, n_jobs=n_jobs)    # the engine as shipped: also the 'shipped' variant's runs
     shipped = horizon_table(te, horizons=HORIZONS)
     fitted, info = fit_bayes_params(tr, PD_HORIZON_STEPS)
     replayed = horizon_table(te, fitted, horizons=HORIZONS)
     variants, base = {}, None
     for name, (bayes, game) in candidate_variants(fitted).items():
-        paths, shock = scenario_runs(test_sims, seed + 1, bayes=bayes, game=game, n_jobs=n_jobs)
+        paths, shock = (te, shock0) if name == 'shipped' else scenario_runs(test_sims, seed + 1, bayes=bayes, game=game, n_jobs=n_jobs)
         _, calm = scenario_runs(test_sims, seed + 1, bayes=bayes, game=game, calm=True, n_jobs=n_jobs)
         if base is None: base = (shock, calm)
         variants[name] = {'effect': _paired(base[0], shock), 'calm_effect': _paired(base[1], calm),
