@@ -9,7 +9,7 @@ import os
 import threading
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import Callable, Sequence
 
@@ -50,10 +50,12 @@ class SimulationSpec:
 
     def engine(self,
                network:nx.DiGraph|None=None, # the spec's network when already built (None: build it)
-               **kw,                         # more `SimulationEngine` arguments
+               game:GameParams|None=None,    # the payoff model (None: the defaults); the spec's temperature replaces its own where the spec sets one
+               **kw,                         # more `SimulationEngine` arguments (a filter: `bayes`)
               )->SimulationEngine:
         "A `SimulationEngine` set up as the spec says."
-        base, game = ShockParams(), GameParams() if self.temperature is None else GameParams(temperature=self.temperature)
+        base, game = ShockParams(), game or GameParams()
+        if self.temperature is not None: game = replace(game, temperature=self.temperature)
         shocks = ShockParams(common_vol=base.common_vol*self.vol_scale, idio_vol=base.idio_vol*self.vol_scale)
         return SimulationEngine(self.network() if network is None else network, max_timesteps=self.steps, seed=self.seed,
                                 contagion=self.contagion, game=game, shocks=shocks, **kw)

@@ -86,7 +86,7 @@ class GameParams:
     fire_sale_fraction:float = 0.25 # f: share of securities sold in a fire sale
     deleverage_fraction:float = 0.15 # g: share of securities sold to repay debt
     base_discount:float = 0.01      # discount expected when selling into a calm market
-    securities_return:float = 0.001 # mu: return forgone per unit of securities sold (science.pd_horizon measures a year's yield)
+    securities_return:float = 0.001 # mu: return forgone per unit of securities sold (below a year's yield; science.pd_horizon measures mu = r_f = rho)
     funding_rate:float = 0.0        # r_f: interest saved per unit of debt a deleveraging bank repays (0: not counted)
     temperature:float = 0.0         # 0: best response; > 0: logit choice with this temperature
     pd_tolerance:float = 0.1        # tau: borrower PD up to which lenders roll its funding over in full

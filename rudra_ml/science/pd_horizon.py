@@ -14,7 +14,7 @@ from scipy.special import expit, logit
 from sklearn.metrics import roc_auc_score, average_precision_score
 
 from ..checks import check_int, check_number
-from ..engine.params import BayesParams, ShockParams, PD_HORIZON_STEPS
+from ..engine.params import BayesParams, PD_HORIZON_STEPS
 from ..engine.game_theory import GameParams, Action, ACTIONS
 from ..engine.simulation import SimulationEngine, SimulationResult, bayes_update, merton_prior
 from ..engine.network import eba_network
@@ -143,17 +143,9 @@ def fit_bayes_params(
                     'evidence_weight': float(fitted.distress_drift/fitted.signal_vol**2)}
 
 # %% ../../nbs/science/08_pd_horizon.ipynb #b428ca8a
-def _engine(spec:SimulationSpec, bayes:BayesParams=None, game:GameParams=None)->SimulationEngine:
-    "The spec's engine, with the filter and the payoff model given (the spec's logit temperature kept)."
-    base = ShockParams()
-    g = game or GameParams()
-    if spec.temperature is not None: g = GameParams(**{**g.__dict__, 'temperature': spec.temperature})
-    return SimulationEngine(spec.network(), max_timesteps=spec.steps, seed=spec.seed, contagion=spec.contagion, game=g, bayes=bayes,
-                            shocks=ShockParams(common_vol=base.common_vol*spec.vol_scale, idio_vol=base.idio_vol*spec.vol_scale))
-
 def _run(spec:SimulationSpec, bayes:BayesParams=None, game:GameParams=None, calm:bool=False)->dict:
     "One run: what the filter saw, and the outcome (`calm`: the same run with no scenario shock)."
-    r = _engine(spec, bayes, game).run_simulation(shock=0.0 if calm else spec.shock_vector(), shock_step=spec.shock_step, record_states=True)
+    r = spec.engine(game=game, bayes=bayes).run_simulation(shock=0.0 if calm else spec.shock_vector(), shock_step=spec.shock_step, record_states=True)
     acts = r.action[1:][r.action[1:] != Action.NONE]
     return {'paths': FilterPaths.from_results([r]), 'defaults': int(r.defaulted[-1].sum()),
             'equity_lost': r.summary()['equity_loss_fraction'], 'actions': np.bincount(acts, minlength=len(ACTIONS))}
