@@ -31,9 +31,9 @@ from ..checkpoint import write_model_card
 
 # %% auto #0
 __all__ = ['FINE_TUNE_LR_FACTOR', 'SIZES', 'IN_LOOP_SIZES', 'IN_LOOP_KEYS', 'cleared_state', 'with_cleared', 'ceiling_scores',
-           'engine_rerun', 'train_epochs', 'transfer_curve', 'plot_transfer', 'multitask_intervals', 'seed_repeats',
-           'seed_summary', 'mechanisms_over_seeds', 'section_targets', 'contagion_aware_section', 'loop_timing',
-           'in_loop_section', 'benchmark_markdown', 'card_with_benchmark']
+           'engine_rerun', 'shock_step_margins', 'train_epochs', 'transfer_curve', 'plot_transfer',
+           'multitask_intervals', 'seed_repeats', 'seed_summary', 'mechanisms_over_seeds', 'section_targets',
+           'contagion_aware_section', 'loop_timing', 'in_loop_section', 'benchmark_markdown', 'card_with_benchmark']
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #cf1f8ec0
 def cleared_state(
@@ -103,6 +103,31 @@ def engine_rerun(
                   'ap_undecided': float(average_precision_score(y, r.mean(0))) if y.sum() > 0 else None}
     return {'offsets': offsets, 'scenarios': len(idx), 'labels_changed': sum(e['labels_changed'] for e in out.values()),
             'engine_ms_per_scenario': 1e3*secs/ran, 'mechanisms': out}
+
+# %% ../../nbs/science/07_contagion_aware.ipynb #d5a1c7e1
+def shock_step_margins(
+    ds:ContagionDataset,     # scenarios (`generate_contagion_data`)
+    idx=None,                # positions in `ds` (None: all)
+    near_zero:float=0.005,   # a capital ratio below this after the shock step counts as near zero (a share of total assets)
+)->pd.DataFrame:
+    "Per mechanism, on the undecided rows: how well the capital ratio before and after the shock step rank later defaults (AP), and how many institutions the shock step leaves near zero capital and how many of those default (and how well the capital left ranks them)."
+    near_zero = check_number('near_zero', near_zero, 0, 1, lo_open=True)
+    idx = np.arange(len(ds)) if idx is None else np.asarray(idx, int)
+    if not len(idx): raise ValueError('idx must name at least one scenario of ds')
+    rows, after = ds.rows(idx), cleared_state([ds.graphs[i] for i in idx])[:, 0]
+    u, y, mech = rows['undecided'].to_numpy(bool), rows['label'].to_numpy() == 1, rows['mechanism'].to_numpy()
+    out = {}
+    for m in MECHANISMS:
+        k = u & (mech == m)
+        if not k.any(): continue
+        yk, a, near = y[k], after[k], after[k] < near_zero
+        ap = lambda s: float(average_precision_score(yk, s)) if yk.any() else None
+        out[m] = {'undecided_rows': int(k.sum()), 'positives': int(yk.sum()),
+                  'ap_capital_before': ap(-rows['capital_ratio'].to_numpy()[k]), 'ap_capital_after_shock_step': ap(-a),
+                  'near_zero_after': int(near.sum()), 'near_zero_defaulting': int((near & yk).sum()),
+                  'near_zero_ap_capital_after': float(average_precision_score(yk[near], -a[near])) if (near & yk).any() else None,
+                  'positives_near_zero': float(near[yk].mean()) if yk.any() else None}
+    return pd.DataFrame.from_dict(out, orient='index')
 
 # %% ../../nbs/science/07_contagion_aware.ipynb #a61e6d17
 def train_epochs(
