@@ -63,17 +63,29 @@ def test_benchmark_job_scale_section(tmp_path, root):
         for w in ('processes_1', 'processes_2', 'celery_1', 'celery_2'): assert t[f'{w}_sims_per_s'] > 0
     assert (out/'scale.png').exists()
 
+def run_into_contagion_aware(tmp_path, root, section:str)->dict:
+    "Run the benchmark's `section` at toy size on a results.json that already holds a `contagion_aware` section: that section after the run, its earlier keys checked kept."
+    out = tmp_path/'bench'; out.mkdir()
+    (out/'results.json').write_text(json.dumps({'contagion_aware': {'debtrank': {'ap_undecided': 0.5}}}))
+    c = run_benchmark(tmp_path, root, repeats=1, sections=section, quick=True)['contagion_aware']
+    assert c['debtrank'] == {'ap_undecided': 0.5}   # the training section's keys stay
+    return c
+
 @pytest.mark.slow
 def test_benchmark_job_contagion_in_loop_section(tmp_path, root):
     "The contagion model in the loop at toy size: its timing, its oracle share, added to the contagion_aware section it finds, the rest kept."
-    out = tmp_path/'bench'; out.mkdir()
-    (out/'results.json').write_text(json.dumps({'contagion_aware': {'debtrank': {'ap_undecided': 0.5}}}))
-    c = run_benchmark(tmp_path, root, repeats=1, sections='contagion_in_loop', quick=True)['contagion_aware']
-    assert c['debtrank'] == {'ap_undecided': 0.5}                      # the training section's keys stay
+    c = run_into_contagion_aware(tmp_path, root, 'contagion_in_loop')
     t = c['in_loop']['timing']['300']
     assert t['ml_calls'] >= 1 and t['ml_us_per_institution_step'] > 0 and t['n'] == 300
     assert set(c['oracle_share']) == {'defaults', 'equity_lost'} and c['outcome_ablation']['paired_scenarios'] == 12
     assert set(c['outcome_ablation']['sources']) == {'contagion_model', 'model', 'oracle'}
+
+@pytest.mark.slow
+def test_benchmark_job_contagion_scaling_section(tmp_path, root):
+    "DebtRank with more training data at toy size: each factor's figures, added to the contagion_aware section it finds, the rest kept."
+    sc = run_into_contagion_aware(tmp_path, root, 'contagion_scaling')['debtrank_scaling']
+    assert list(sc['factors']) == ['1', '4'] and sc['train_seeds'] == [0]
+    assert sc['factors']['4']['train_scenarios'] == 4*sc['factors']['1']['train_scenarios']
 
 @pytest.mark.slow
 def test_benchmark_job_science_section(tmp_path, root):

@@ -300,18 +300,22 @@ SIZES = {'quick': dict(networks=8, shocks=1, epochs=2, patience=2, hidden=16, ch
          'full': dict(networks=600, shocks=3, epochs=60, patience=10, hidden=64, channels=8, rounds=3, n_boot=1000,
                       eba_pool=40, eba_test=24, ks=(8, 32, 128), ft_epochs=20, ft_draws=3, train_seeds=(1, 2, 3, 4), test_networks=300)}
 
-def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
-    "The job's split of its `networks` with the fresh `test_networks` joined to its test (positions in `ds`), the multi-task model and its twins trained on it: `(split, trainers, job params)`."
-    job, net = ContagionModelJob(), ds.meta['network'].to_numpy()
-    jp = job.check(dict(num_simulations=p['networks'], shocks=p['shocks'], epochs=p['epochs'], patience=p['patience'], hidden=p['hidden'],
-                        channels=p['channels'], rounds=p['rounds'], n_boot=p['n_boot'], seed=seed))
+def _job_split(ds:ContagionDataset, p:dict, seed:int)->tuple:
+    "The job's checked parameters at the sizes `p`, and its split of its `networks` with the fresh `test_networks` joined to its test (positions in `ds`): `(job params, (train, validation, test))`."
+    net = ds.meta['network'].to_numpy()
+    jp = ContagionModelJob.check(dict(num_simulations=p['networks'], shocks=p['shocks'], epochs=p['epochs'], patience=p['patience'], hidden=p['hidden'],
+                                      channels=p['channels'], rounds=p['rounds'], n_boot=p['n_boot'], seed=seed))
     mine = np.flatnonzero(net < p['networks'])
     tr, va, te = (mine[s] for s in ds.subset(mine).split(jp['val_fraction'], jp['test_fraction'], seed=seed))
-    split = (tr, va, np.concatenate([te, np.flatnonzero(net >= p['networks'])]))
+    return jp, (tr, va, np.concatenate([te, np.flatnonzero(net >= p['networks'])]))
+
+def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
+    "The job's split (`_job_split`), the multi-task model and its twins trained on it: `(split, trainers, job params)`."
+    jp, split = _job_split(ds, p, seed)
     train, val = ([ds[i] for i in s] for s in split[:2])
     trainers = {}
     for h in ('both', 'institution', 'system'):
-        trainers[h] = job.trainer(jp, heads=h)
+        trainers[h] = ContagionModelJob().trainer(jp, heads=h)
         trainers[h].fit(train, val, jp['epochs'], jp['patience'], False)
     return split, trainers, jp
 
@@ -496,6 +500,20 @@ def _verdict(e:dict, met:bool)->str:
     if met: return 'yes'
     return 'no: out of reach (the best baseline is within 0.05 of AP 1)' if not _reachable(e) else 'no: does not beat the baseline by the margin'
 
+def _scaling_lines(
+    sc:dict,   # the section's `debtrank_scaling` (`debtrank_scaling`)
+)->list:
+    "The card's paragraph on DebtRank with more training data: per factor, the best baseline and the model per training seed."
+    def one(f, e):
+        if e['ap_best_baseline'] is None: return f"x{f}: no DebtRank positive among the test's undecided rows"
+        per = ' / '.join('n/a' if a is None else f"{a:.4f}" for a in e['ap_model'])
+        diff = ' / '.join('n/a' if d is None else f"{d:+.4f}" for d in e['ap_diff'])
+        return (f"x{f} ({e['train_scenarios']:,} DebtRank training scenarios, {e['train_positives_undecided']:,} undecided positives): best baseline "
+                f"{e['ap_best_baseline']:.4f} ({e['best_baseline']}), model {per} (difference {diff}; target met on {e['target_met_seeds']} of {len(e['ap_model'])})")
+    return [f"DebtRank with more training data (`debtrank_scaling`: the section's data and split, more DebtRank scenarios on networks of their own added to "
+            f"the training set, baselines and model trained on the same rows, training seeds {', '.join(map(str, sc['train_seeds']))}; the same "
+            f"{sc['test']['positives_undecided']} undecided positives in the test): " + '; '.join(one(f, e) for f, e in sc['factors'].items()) + '.', '']
+
 def _transfer_lines(
     tr:dict,   # the section's `transfer` (`transfer_curve`)
 )->list:
@@ -551,6 +569,7 @@ def benchmark_markdown(
                   f"the reruns' AP on the undecided rows: {aps}. The engine takes {er['engine_ms_per_scenario']:.1f} ms per scenario (one process, "
                   f"with the data generator's features), the model {er['model_ms_per_scenario']:.2f} ms (batches of 64 graphs). The ceilings above are what the model's inputs and "
                   "the shock step's outcome teach a learner, not a bound on what can be known.", '']
+    if sec.get('debtrank_scaling'): lines += _scaling_lines(sec['debtrank_scaling'])
     if sec.get('transfer'): lines += _transfer_lines(sec['transfer'])
     mt = sec.get('multitask')
     if mt and 'institution_ap_diff_ci' in mt:
