@@ -313,9 +313,9 @@ def _train_all(ds:ContagionDataset, p:dict, seed:int)->tuple:
     "The job's split (`_job_split`), the multi-task model and its twins trained on it: `(split, trainers, job params)`."
     jp, split = _job_split(ds, p, seed)
     train, val = ([ds[i] for i in s] for s in split[:2])
-    trainers = {}
+    job, trainers = ContagionModelJob(), {}
     for h in ('both', 'institution', 'system'):
-        trainers[h] = ContagionModelJob().trainer(jp, heads=h)
+        trainers[h] = job.trainer(jp, heads=h)
         trainers[h].fit(train, val, jp['epochs'], jp['patience'], False)
     return split, trainers, jp
 

@@ -37,16 +37,16 @@ def debtrank_scaling(
     p, t0 = SIZES['quick' if quick else 'full'], time.perf_counter()
     ds = generate_contagion_data(num_networks=p['networks'] + p['test_networks'], shocks=p['shocks'], seed=seed, n_jobs=n_jobs, progress=False)
     jp, (tr, va, te) = _job_split(ds, p, seed)
-    n_tr = int(ds.meta['network'].iloc[tr].nunique())
-    more = (generate_contagion_data((factors[-1] - 1)*n_tr, p['shocks'], seed=seed + 1000, mechanisms=['debtrank'], n_jobs=n_jobs, progress=False)
+    n_tr, extra_seed = int(ds.meta['network'].iloc[tr].nunique()), int(seed) + 1000
+    more = (generate_contagion_data((factors[-1] - 1)*n_tr, p['shocks'], seed=extra_seed, mechanisms=['debtrank'], n_jobs=n_jobs, progress=False)
             if factors[-1] > 1 else None)   # DebtRank only, on networks of their own: training data, never validation or test
     te_dr = te[(ds.meta['mechanism'].iloc[te] == 'debtrank').to_numpy()]
     train, val, test, rows_te = [ds[i] for i in tr], [ds[i] for i in va], [ds[i] for i in te_dr], ds.rows(te_dr)
-    mlp = mlp or DefaultPredictor(strict=True)
+    mlp, rows_job = mlp or DefaultPredictor(strict=True), ds.rows(tr)   # the job's training rows: the same at every factor
     out = {}
     for f in factors:
         idx = np.flatnonzero(more.meta['network'].to_numpy() < (f - 1)*n_tr) if f > 1 else np.array([], int)
-        rows_tr = pd.concat([ds.rows(tr), *([more.rows(idx)] if len(idx) else [])], ignore_index=True)
+        rows_tr = pd.concat([rows_job, *([more.rows(idx)] if len(idx) else [])], ignore_index=True)
         base = contagion_baseline_scores(fit_contagion_baselines(rows_tr, seed), rows_te, mlp)
         per = {}
         for s in seeds:
@@ -64,7 +64,7 @@ def debtrank_scaling(
                        'target_met_seeds': int(sum('ap_diff_ci' in per[s] and _target(per[s]) for s in seeds))}
         ok = [x for x in out[str(f)]['ap_model'] if x is not None]
         out[str(f)]['ap_model_mean'] = float(np.mean(ok)) if ok else None
-    return {'factors': out, 'train_seeds': seeds, 'seed': int(seed), 'extra_stream_seed': int(seed) + 1000,
+    return {'factors': out, 'train_seeds': seeds, 'seed': int(seed), 'extra_stream_seed': extra_seed,
             'test': {'scenarios': len(te_dr), 'undecided_rows': int(rows_te['undecided'].sum()),
                      'positives_undecided': int(rows_te.loc[rows_te['undecided'], 'label'].sum())},
             'section_s': round(time.perf_counter() - t0, 1)}
